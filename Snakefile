@@ -1,0 +1,30 @@
+# attnphys: the pipeline's table of contents.
+#
+#   snakemake --cores all                 every enabled area (rule `all`)
+#   snakemake --cores all jets_events     up to a named stage
+#
+# Each stage is a rule calling the `attnphys` command line, so it also runs by hand.
+
+import os
+
+configfile: os.path.join(workflow.basedir, "config.yaml")
+
+include: "workflow/rules/common.smk"
+
+# Extreme-jet tagging: generation -> towers -> dataset -> models -> report.
+include: "workflow/rules/jets_events.smk"
+include: "workflow/rules/jets_dataset.smk"
+include: "workflow/rules/jets_models.smk"
+include: "workflow/rules/jets_report.smk"
+# Jet-parton matching in all-hadronic ttbar with SPA-NET.
+include: "workflow/rules/spanet.smk"
+# Attention as gating.
+include: "workflow/rules/gating.smk"
+# Neutron-star equation of state.
+include: "workflow/rules/neutron_stars.smk"
+
+
+rule all:
+    input:
+        area_targets(),
+    default_target: True

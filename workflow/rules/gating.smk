@@ -1,0 +1,1 @@
+# rules: gating (to be written)

@@ -1,0 +1,1 @@
+# rules: jets_dataset (to be written)

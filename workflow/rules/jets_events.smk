@@ -1,0 +1,1 @@
+# rules: jets_events (to be written)

@@ -1,0 +1,1 @@
+# rules: jets_models (to be written)

@@ -1,0 +1,1 @@
+# rules: jets_report (to be written)

@@ -1,0 +1,1 @@
+# rules: neutron_stars (to be written)

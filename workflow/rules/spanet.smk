@@ -1,0 +1,1 @@
+# rules: spanet (to be written)
