@@ -11,6 +11,8 @@ def check_config(cfg):
         lo, hi = cfg["jets"][key]
         if lo >= hi:
             raise ValueError(f"config key jets.{key}: min {lo} must be below max {hi}")
+    if abs(sum(cfg["jets"]["split"]) - 1.0) > 1e-6:
+        raise ValueError(f"config key jets.split: fractions {cfg['jets']['split']} must sum to 1")
     unknown = set(cfg["jets"]["acceptance"]) - {"1", "2", "3", "4b", "4q", "6", "8"}
     if unknown:
         raise ValueError(f"config key jets.acceptance: unknown classes {sorted(unknown)}")

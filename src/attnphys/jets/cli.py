@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import importlib
 
-# Each stage module defines ``add_cli(subparsers)`` adding its subcommand.
-STAGES = (
-    "attnphys.jets.generate",
-    "attnphys.jets.ingest",
-    "attnphys.jets.dataset",
-    "attnphys.jets.tagger",
-    "attnphys.jets.evaluate",
-    "attnphys.jets.report",
-)
+# Subcommand -> stage module defining ``add_cli(subparsers)``. Only the requested stage is
+# imported, so a generation job never pays for importing torch.
+STAGES = {
+    "generate": "attnphys.jets.generate",
+    "ingest": "attnphys.jets.ingest",
+    "dataset": "attnphys.jets.dataset",
+    "train": "attnphys.jets.tagger",
+    "evaluate": "attnphys.jets.evaluate",
+    "report": "attnphys.jets.report",
+}
 
 
-def register(subparsers) -> None:
-    for name in STAGES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name != name:
-                raise
+def register(subparsers, stage: str | None = None) -> None:
+    for name, module in STAGES.items():
+        if stage in STAGES and stage != name:
+            subparsers.add_parser(name, help=f"attnphys jets {name} -h")
             continue
-        module.add_cli(subparsers)
+        importlib.import_module(module).add_cli(subparsers)

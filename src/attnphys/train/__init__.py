@@ -1,1 +1,94 @@
-"""attnphys.train"""
+"""The one training engine of attnphys, shared by every area (jets, SPA-NET, neutron stars).
+
+A stage builds its model and its data as tensors, then hands both to :func:`fit`; the
+engine owns everything else: device, batching, optimiser and schedule, checkpoints,
+resume, early stopping, progress bars, the per-epoch CSV log and multi-GPU.
+
+Public API
+----------
+``TrainConfig(epochs=10, batch_size=128, lr=1e-3, weight_decay=0.01, warmup_frac=0.05,
+schedule='cosine', patience=5, seed=0, device='auto', threads=0, amp=True, compile=False,
+bucket_pool=16, min_lr_frac=0.0)``
+    ``schedule`` is ``'cosine'`` (linear warm-up over ``warmup_frac`` of all steps, then
+    cosine decay to ``min_lr_frac * lr``) or ``'plateau'`` (warm-up, then the rate halves
+    after ``max(1, patience // 2)`` epochs without a better validation loss).
+    ``device``: ``'auto'`` picks CUDA when available. ``threads`` > 0 calls
+    ``torch.set_num_threads``. ``amp``: bf16 autocast, applied on CUDA only.
+    ``compile``: ``torch.compile(model, dynamic=True)``. ``bucket_pool``: how many batches
+    are drawn at random and then sorted by length together (see :class:`TensorSet`).
+    ``batch_size`` is the *global* batch: under torchrun each rank takes its share.
+
+``TensorSet(tensors: dict[str, Tensor], length_key: str | None = None,
+padded_keys: tuple[str, ...] = ())``
+    Columns of equal length (dim 0), usually on the CPU (batches reach the GPU through
+    pinned memory), or already on the device. With ``length_key`` (an integer column: the
+    number of real entries of each row, which must come first along dim 1), batches are
+    bucketed by length and every ``padded_keys`` tensor (padded along dim 1) is trimmed to
+    the longest row of its batch, so compute scales with the real towers or jets and not
+    with the padding. ``len(ts)``, ``ts[key]``, ``ts.keys()``, ``ts.lengths``,
+    ``ts.subset(index)``.
+
+``fit(model, train, val, loss_fn, config, outdir, fingerprint, *, extra=None,
+on_stale='error') -> TrainResult``
+    ``loss_fn(model, batch: dict[str, Tensor]) -> (loss, stats)``: ``loss`` is the mean
+    over the batch's rows; ``stats`` maps names to floats or 0-d tensors, summed over
+    batches (tensors avoid a device sync per step). ``{'correct': ..., 'count': ...}``
+    gives the accuracy columns. ``loss_fn`` must call ``model(...)`` (its forward) so that
+    DistributedDataParallel synchronises gradients.
+    Writes into ``outdir``:
+
+    - ``checkpoint_last.pt`` after every epoch, atomically: model, optimiser, schedule
+      state, best weights so far, history, and the fingerprint. A later call with the same
+      fingerprint resumes from it and reaches the same final weights as an uninterrupted
+      run (on CPU; each epoch reseeds torch and the data order from ``(seed, epoch)``).
+      A different fingerprint raises ``ValueError`` naming the differing keys, unless
+      ``on_stale='restart'`` (used by pipeline rules, whose params changed on purpose),
+      which logs a warning and starts afresh.
+    - ``model.pt``: the weights with the best validation loss, written at the end:
+      ``{'state_dict', 'epoch', 'val_loss', 'fingerprint', 'extra'}``.
+    - ``history.csv``: ``epoch, train_loss, train_acc, val_loss, val_acc, lr, seconds,
+      val_seconds`` (``seconds``: the training pass; accuracies empty without stats).
+
+    ``fingerprint`` is the JSON-able dict of settings the run depends on (model
+    hyper-parameters, data identity); the engine adds the TrainConfig fields that change
+    the result. ``extra`` (plain types and tensors) is stored with the weights, e.g. the
+    input standardisation or class names. Every file loads with
+    ``torch.load(path, weights_only=True)``. Early stopping after ``patience`` epochs
+    without a better validation loss.
+    Multi-GPU / multi-process: run the same entry point under ``torchrun``; ``fit`` sees
+    ``WORLD_SIZE > 1``, joins the process group (NCCL on CUDA, gloo on CPU), wraps the
+    model in DistributedDataParallel and gives each rank a slice of every global batch;
+    the loss is reweighted so the averaged gradient equals the single-process one. Rank 0
+    writes the files.
+
+``TrainResult``: ``best_epoch, best_val_loss, epochs_run, stopped_early, history
+(list of dicts), model_path, seconds``.
+
+``predict(model, data: TensorSet, forward_fn, batch_size=512, device='auto',
+amp=True) -> Tensor``
+    ``forward_fn(model, batch) -> Tensor`` (rows first). Batches are bucketed by length
+    and trimmed like training; outputs come back on the CPU, as float32, in the original
+    row order. The model is put in eval mode under ``torch.inference_mode``.
+
+``resolve_device(name) -> torch.device`` and ``load_weights(path) -> dict`` (the
+``model.pt`` dict, loaded with ``weights_only=True``) are exported too.
+
+Multi-process example (2 GPUs, or 2 CPU processes with gloo)::
+
+    torchrun --standalone --nproc_per_node 2 -m attnphys.cli jets train --model pfn ...
+"""
+
+from attnphys.train.config import TrainConfig, TrainResult
+from attnphys.train.data import TensorSet
+from attnphys.train.device import resolve_device
+from attnphys.train.engine import fit, load_weights, predict
+
+__all__ = [
+    "TensorSet",
+    "TrainConfig",
+    "TrainResult",
+    "fit",
+    "load_weights",
+    "predict",
+    "resolve_device",
+]

@@ -1,0 +1,292 @@
+"""Dataset stage: towers Parquet files of every class -> flat train/val/test Parquet datasets.
+
+Steps, each a pure function of the inputs and the seed:
+
+1. Per-jet random numbers from a hash of (seed, class, source file, entry): the accept-reject
+   draw, the rank used to equalise class counts, and the split draw. A jet's numbers depend on
+   its provenance only, so adding a chunk never changes them and never moves a jet between
+   train, val and test.
+2. Flattening: accept-reject in a (mass, pT) grid of ``flatten_bins`` over the selection
+   windows. With h[c, b] jets of class c in bin b and a common per-bin target
+   k = min(jets_per_class / n_bins, min_{c,b} h[c, b]), a jet is accepted with probability
+   k / h[c, b]; every class is then uniform in (mass, pT) with k jets per bin on average.
+   Class counts are equalised (and capped at ``jets_per_class``) by keeping the accepted jets
+   of lowest rank. How far the result falls short of ``jets_per_class`` goes to the summary.
+3. Split by the split draw (default 70/15/15).
+4. Features: the 16 N-subjettiness values (``attnphys.jets.nsubjettiness``) on all towers of
+   the jet; towers truncated/padded to ``max_towers`` as fixed-size float32 lists with a
+   boolean mask (padding is zero). Non-finite values are an error.
+
+Output: ``{out_dir}/{train,val,test}.parquet`` with the columns of ``DATASET_SCHEMA`` (the
+contract later stages read) and ``{out_dir}/summary.json``. Labels are the class's position
+in ``classes`` (the config order). Reading is two passes (scalars, then towers file by file)
+so memory holds the selected jets of one feature batch, not all towers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import awkward as ak
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from attnphys.files import atomic_path
+from attnphys.jets.nsubjettiness import FEATURES, nsubjettiness
+
+log = logging.getLogger(__name__)
+
+SPLITS = ("train", "val", "test")
+TOWER_COLUMNS = ("tower_pt", "tower_eta", "tower_phi", "tower_deta", "tower_dphi")
+SCALAR_COLUMNS = ("class", "jet_pt", "jet_mass", "source_file", "source_entry")
+FEATURE_BATCH = 4096  # jets per N-subjettiness call: amortises FastJet's per-call overhead
+
+
+def dataset_schema(max_towers: int) -> pa.Schema:
+    """Column contract of the train/val/test files."""
+    fixed = pa.list_(pa.float32(), max_towers)
+    return pa.schema(
+        [
+            ("label", pa.int64()),
+            ("class", pa.string()),
+            ("jet_pt", pa.float32()),
+            ("jet_eta", pa.float32()),
+            ("jet_phi", pa.float32()),
+            ("jet_mass", pa.float32()),
+            ("n_towers", pa.int32()),
+            *[(name, fixed) for name in TOWER_COLUMNS],
+            ("tower_mask", pa.list_(pa.bool_(), max_towers)),
+            *[(name, pa.float32()) for name in FEATURES],
+            ("source_file", pa.string()),
+            ("source_entry", pa.int64()),
+        ]
+    )
+
+
+def provenance_draws(seed: int, classes, files, entries) -> np.ndarray:
+    """Three uniforms in [0, 1) per jet (flatten, rank, split) from a hash of its provenance."""
+    out = np.empty((len(classes), 3))
+    for i, (cls, name, entry) in enumerate(zip(classes, files, entries)):
+        digest = hashlib.blake2b(f"{seed}|{cls}|{name}|{entry}".encode(), digest_size=24).digest()
+        out[i] = np.frombuffer(digest, dtype="<u8") / 2.0**64
+    return out
+
+
+def flatten_weights(mass, pt, cls, classes, mass_window, pt_window, bins, jets_per_class):
+    """Accept probability per jet for a flat (mass, pT) grid and equal class counts.
+
+    Returns (probability [n_jets], per-bin target k, histogram [n_classes, n_mass, n_pt]).
+    Jets outside the windows get probability 0.
+    """
+    n_mass, n_pt = bins
+    im = np.floor((mass - mass_window[0]) / (mass_window[1] - mass_window[0]) * n_mass).astype(int)
+    ip = np.floor((pt - pt_window[0]) / (pt_window[1] - pt_window[0]) * n_pt).astype(int)
+    im = np.where(mass == mass_window[1], n_mass - 1, im)
+    ip = np.where(pt == pt_window[1], n_pt - 1, ip)
+    inside = (im >= 0) & (im < n_mass) & (ip >= 0) & (ip < n_pt)
+    ic = np.array([classes.index(c) for c in cls], dtype=int) if len(cls) else np.zeros(0, int)
+    hist = np.zeros((len(classes), n_mass, n_pt), dtype=np.int64)
+    np.add.at(hist, (ic[inside], im[inside], ip[inside]), 1)
+    sparse = np.unravel_index(np.argmin(hist), hist.shape)
+    if hist[sparse] == 0:
+        c, m, p = sparse
+        m_lo = mass_window[0] + m * (mass_window[1] - mass_window[0]) / n_mass
+        p_lo = pt_window[0] + p * (pt_window[1] - pt_window[0]) / n_pt
+        raise ValueError(
+            f"flattening: class {classes[c]!r} has no jet in the (mass, pT) bin starting at "
+            f"({m_lo:g}, {p_lo:g}) GeV; generate more chunks (jets.acceptance) or use fewer "
+            f"jets.flatten_bins (now {list(bins)})"
+        )
+    target = min(jets_per_class / (n_mass * n_pt), float(hist[sparse]))
+    prob = np.zeros(len(mass))
+    prob[inside] = target / hist[ic[inside], im[inside], ip[inside]]
+    return prob, target, hist
+
+
+def pad_towers(values: ak.Array, max_towers: int) -> np.ndarray:
+    """Variable-length lists -> [n, max_towers] float32, truncated or zero-padded."""
+    counts = ak.to_numpy(ak.num(values, axis=1))
+    flat = ak.to_numpy(ak.flatten(values)).astype(np.float32)
+    row = np.repeat(np.arange(len(counts)), counts)
+    pos = np.arange(len(flat)) - np.repeat(np.cumsum(counts) - counts, counts)
+    keep = pos < max_towers
+    out = np.zeros((len(counts), max_towers), dtype=np.float32)
+    out[row[keep], pos[keep]] = flat[keep]
+    return out
+
+
+def _read(path: Path, columns) -> pa.Table:
+    try:
+        schema = pq.read_schema(path)
+    except Exception as err:
+        raise ValueError(f"{path}: not a readable Parquet file: {err}") from err
+    missing = [c for c in columns if c not in schema.names]
+    if missing:
+        raise ValueError(f"{path}: towers file lacks column(s) {missing}")
+    return pq.read_table(path, columns=list(columns))
+
+
+def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[str],
+                  jets_per_class: int, pt_window=(1000.0, 1200.0), mass_window=(300.0, 700.0),
+                  flatten_bins=(20, 10), split=(0.70, 0.15, 0.15), max_towers: int = 230,
+                  seed: int = 0) -> dict:
+    """Build train/val/test Parquet files and ``summary.json`` in ``out_dir``; return the summary."""
+    if abs(sum(split) - 1.0) > 1e-6:
+        raise ValueError(f"config key jets.split: fractions {list(split)} must sum to 1")
+    for key, (lo, hi) in (("pt_window", pt_window), ("mass_window", mass_window)):
+        if not lo < hi:
+            raise ValueError(f"config key jets.{key}: min {lo} must be below max {hi}")
+    if len(set(classes)) != len(classes):
+        raise ValueError(f"config key jets.classes: repeated class in {list(classes)}")
+    paths = [Path(p) for p in towers]
+    out_dir = Path(out_dir)
+
+    scalars = []
+    for path in tqdm(paths, desc="dataset: scan", unit="file"):
+        table = _read(path, SCALAR_COLUMNS)
+        unknown = set(table["class"].to_pylist()) - set(classes)
+        if unknown:
+            raise ValueError(f"{path}: jets of class(es) {sorted(unknown)} not in jets.classes {classes}")
+        scalars.append(table)
+    file_index = np.repeat(np.arange(len(paths)), [t.num_rows for t in scalars])
+    column = {name: [v for t in scalars for v in t[name].to_pylist()] for name in SCALAR_COLUMNS}
+    cls = np.array(column["class"], dtype=object)
+    mass = np.array(column["jet_mass"], dtype=np.float64)
+    pt = np.array(column["jet_pt"], dtype=np.float64)
+
+    draws = provenance_draws(seed, cls, column["source_file"], column["source_entry"])
+    prob, target, hist = flatten_weights(mass, pt, cls, list(classes), mass_window, pt_window,
+                                         flatten_bins, jets_per_class)
+    accepted = draws[:, 0] < prob
+    n_final = min(jets_per_class, *(int(np.sum(accepted & (cls == c))) for c in classes))
+    chosen = np.zeros(len(cls), dtype=bool)
+    for c in classes:
+        candidates = np.flatnonzero(accepted & (cls == c))
+        chosen[candidates[np.argsort(draws[candidates, 1], kind="stable")[:n_final]]] = True
+    bounds = np.cumsum(split)[:-1]
+    which = np.searchsorted(bounds, draws[:, 2], side="right")
+
+    summary = {
+        "target_per_class": jets_per_class,
+        "final_per_class": n_final,
+        "shortfall_per_class": max(0, jets_per_class - n_final),
+        "per_bin_target": target,
+        "flatten_bins": list(flatten_bins),
+        "classes": {
+            c: {
+                "before_flattening": int(np.sum(cls == c)),
+                "accepted": int(np.sum(accepted & (cls == c))),
+                "final": int(np.sum(chosen & (cls == c))),
+                "sparsest_bin_count": int(hist[k].min()),
+            }
+            for k, c in enumerate(classes)
+        },
+        "splits": {s: int(np.sum(chosen & (which == k))) for k, s in enumerate(SPLITS)},
+    }
+    if n_final < jets_per_class:
+        log.warning("dataset: %d jets per class, %d short of jets_per_class = %d (sparsest "
+                    "(mass, pT) bin limits the flat sample)", n_final, jets_per_class - n_final,
+                    jets_per_class)
+
+    schema = dataset_schema(max_towers)
+    with contextlib.ExitStack() as stack:
+        writers = {}
+        for s in SPLITS:
+            tmp = stack.enter_context(atomic_path(out_dir / f"{s}.parquet"))
+            writers[s] = stack.enter_context(pq.ParquetWriter(tmp, schema))
+        batch: list[tuple[Path, pa.Table, np.ndarray]] = []  # (file, selected rows, their split)
+
+        def flush():
+            if not batch:
+                return
+            sources = ", ".join(sorted({str(p) for p, _, _ in batch}))
+            features = jet_features(pa.concat_tables([t for _, t, _ in batch]), list(classes),
+                                    max_towers, sources)
+            split_of = np.concatenate([w for _, _, w in batch])
+            for k, s in enumerate(SPLITS):
+                part = features.filter(pa.array(split_of == k))
+                if part.num_rows:
+                    writers[s].write_table(part)
+            batch.clear()
+
+        for i, path in enumerate(tqdm(paths, desc="dataset: features", unit="file")):
+            rows = chosen[file_index == i]
+            if not rows.any():
+                continue
+            table = _read(path, ("class", "jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_towers",
+                                 *TOWER_COLUMNS, "source_file", "source_entry"))
+            batch.append((path, table.take(np.flatnonzero(rows)), which[file_index == i][rows]))
+            if sum(t.num_rows for _, t, _ in batch) >= FEATURE_BATCH:
+                flush()
+        flush()
+        for writer in writers.values():
+            writer.close()
+        with atomic_path(out_dir / "summary.json") as tmp:
+            tmp.write_text(json.dumps(summary, indent=2) + "\n")
+    log.info("dataset: %d jets per class x %d classes -> %s (%s)", n_final, len(classes), out_dir,
+             summary["splits"])
+    return summary
+
+
+def jet_features(table: pa.Table, classes: list[str], max_towers: int, path) -> pa.Table:
+    """Towers-cache rows -> dataset rows: padded towers, mask, N-subjettiness, label.
+
+    ``path`` names the source file(s) in errors.
+    """
+    lists = {name: ak.from_arrow(table[name]) for name in TOWER_COLUMNS}
+    taus = nsubjettiness(lists["tower_pt"], lists["tower_eta"], lists["tower_phi"])
+    n_towers = table["n_towers"].to_numpy()
+    mask = np.arange(max_towers)[None, :] < n_towers[:, None]
+    columns = {
+        "label": np.array([classes.index(c) for c in table["class"].to_pylist()], dtype=np.int64),
+        "class": table["class"],
+        **{name: table[name] for name in ("jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_towers")},
+    }
+    for name in TOWER_COLUMNS:
+        padded = pad_towers(lists[name], max_towers)
+        _check_finite(padded, name, path)
+        columns[name] = pa.FixedSizeListArray.from_arrays(pa.array(padded.ravel()), max_towers)
+    columns["tower_mask"] = pa.FixedSizeListArray.from_arrays(pa.array(mask.ravel()), max_towers)
+    for name in FEATURES:
+        values = taus[name].astype(np.float32)
+        _check_finite(values, name, path)
+        columns[name] = values
+    for name in ("jet_pt", "jet_eta", "jet_phi", "jet_mass"):
+        _check_finite(table[name].to_numpy(), name, path)
+    columns["source_file"] = table["source_file"]
+    columns["source_entry"] = table["source_entry"]
+    return pa.table(columns, schema=dataset_schema(max_towers))
+
+
+def _check_finite(values: np.ndarray, name: str, path) -> None:
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{path}: non-finite value in column {name}")
+
+
+def run(args: argparse.Namespace) -> None:
+    build_dataset(args.towers, args.out_dir, args.classes, args.jets_per_class,
+                  tuple(args.pt_window), tuple(args.mass_window), tuple(args.flatten_bins),
+                  tuple(args.split), args.max_towers, args.seed)
+
+
+def add_cli(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "dataset", help="towers Parquet files -> flat train/val/test datasets with features")
+    parser.add_argument("towers", nargs="+", help="towers Parquet files of the ingest stage")
+    parser.add_argument("--out-dir", required=True, help="folder for {train,val,test}.parquet")
+    parser.add_argument("--classes", nargs="+", required=True, help="classes in label order")
+    parser.add_argument("--jets-per-class", type=int, required=True)
+    parser.add_argument("--pt-window", nargs=2, type=float, default=[1000.0, 1200.0])
+    parser.add_argument("--mass-window", nargs=2, type=float, default=[300.0, 700.0])
+    parser.add_argument("--flatten-bins", nargs=2, type=int, default=[20, 10], metavar=("MASS", "PT"))
+    parser.add_argument("--split", nargs=3, type=float, default=[0.70, 0.15, 0.15])
+    parser.add_argument("--max-towers", type=int, default=230)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.set_defaults(func=run)

@@ -1,0 +1,122 @@
+"""Evaluation stage: one trained tagger on the test split.
+
+Writes ``predictions.parquet`` (``prob_0`` .. ``prob_{K-1}`` in label order, ``label``,
+``pred``, ``jet_mass``, ``jet_pt``) and ``metrics.json``:
+``model, seed, classes`` (name per label), ``accuracy`` and ``per_class_accuracy``
+(fractions in [0, 1]; per class keyed by class name, null for a class absent from the
+test set), ``confusion`` (counts, rows = true label, columns = predicted),
+``n_params, n_test, jets_per_second`` (inference throughput, after one warm-up batch),
+``device, batch_size``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import torch
+
+from attnphys.files import atomic_path
+from attnphys.jets.tagger import jet_tensors, load_tagger, logits, read_jets
+from attnphys.jets.models import count_parameters
+from attnphys.train import predict, resolve_device
+
+log = logging.getLogger(__name__)
+
+
+def confusion_matrix(label: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts with rows = true label, columns = predicted label."""
+    return np.bincount(label * n_classes + pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def classification_metrics(label: np.ndarray, pred: np.ndarray, classes: list[str]) -> dict:
+    """Top-1 accuracy, per-class accuracy and the confusion matrix."""
+    matrix = confusion_matrix(label, pred, len(classes))
+    totals = matrix.sum(axis=1)
+    per_class = {
+        name: (float(matrix[i, i] / totals[i]) if totals[i] else None) for i, name in enumerate(classes)
+    }
+    return {
+        "accuracy": float(np.mean(label == pred)) if len(label) else float("nan"),
+        "per_class_accuracy": per_class,
+        "confusion": matrix.tolist(),
+    }
+
+
+def evaluate_tagger(
+    model_dir: Path, test_path: Path, outdir: Path, batch_size: int = 512, device: str = "auto", threads: int = 0
+) -> dict:
+    """Predict the test split with the model in ``model_dir``; write predictions and metrics."""
+    if threads:
+        torch.set_num_threads(threads)
+    model, info = load_tagger(model_dir)
+    inputs = tuple(info["inputs"])
+    jets = read_jets(test_path, need_towers="towers" in inputs)
+    if len(jets) == 0:
+        raise ValueError(f"{test_path}: the test split has no jets")
+    classes = list(info["classes"])
+    if jets.label.max() >= len(classes):
+        raise ValueError(f"{test_path}: label {jets.label.max()} beyond the model's {len(classes)} classes")
+    data = jet_tensors(jets, inputs)
+    dev = resolve_device(device)
+
+    def forward(net, batch):
+        return logits(net, batch, inputs)
+
+    predict(model, data.subset(np.arange(min(len(data), batch_size))), forward, batch_size, dev)
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+    start = time.perf_counter()
+    out = predict(model, data, forward, batch_size, dev)
+    seconds = time.perf_counter() - start
+    prob = torch.softmax(out, dim=1).numpy()
+    pred = prob.argmax(axis=1)
+
+    columns = {f"prob_{i}": pa.array(prob[:, i], pa.float32()) for i in range(prob.shape[1])}
+    columns |= {
+        "label": pa.array(jets.label, pa.int64()),
+        "pred": pa.array(pred.astype(np.int64), pa.int64()),
+        "jet_mass": pa.array(jets.jet_mass, pa.float32()),
+        "jet_pt": pa.array(jets.jet_pt, pa.float32()),
+    }
+    outdir = Path(outdir)
+    with atomic_path(outdir / "predictions.parquet") as tmp:
+        pq.write_table(pa.table(columns), tmp)
+    metrics = {
+        "model": info["model"],
+        "seed": info.get("seed"),
+        "classes": classes,
+        **classification_metrics(jets.label, pred, classes),
+        "n_params": count_parameters(model),
+        "n_test": len(jets),
+        "jets_per_second": len(jets) / seconds,
+        "device": str(dev),
+        "batch_size": batch_size,
+    }
+    with atomic_path(outdir / "metrics.json") as tmp:
+        tmp.write_text(json.dumps(metrics, indent=2) + "\n")
+    log.info("%s seed %s: accuracy %.4f on %d jets, %.0f jets/s", info["model"], info.get("seed"),
+             metrics["accuracy"], len(jets), metrics["jets_per_second"])
+    return metrics
+
+
+def _run(args: argparse.Namespace) -> int:
+    evaluate_tagger(args.model_dir, args.test, args.out, args.batch_size, args.device, args.threads)
+    return 0
+
+
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("evaluate", help="evaluate one trained tagger on the test split")
+    p.add_argument("--model-dir", type=Path, required=True, help="folder holding model.pt")
+    p.add_argument("--test", type=Path, required=True, help="test.parquet of the dataset")
+    p.add_argument("--out", type=Path, required=True, help="output folder (predictions.parquet, metrics.json)")
+    p.add_argument("--batch-size", type=int, default=512)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--threads", type=int, default=0)
+    p.set_defaults(func=_run)

@@ -1,0 +1,233 @@
+"""Ingest stage: one Delphes-layout ROOT file -> the selected leading jets and their towers.
+
+Reads the ``Tower`` and ``Particle`` collections of tree ``Delphes`` with ``uproot`` in
+bounded-memory steps, clusters the towers of every event into anti-kT R = 1.2 jets
+(``attnphys.detector.jets``), keeps the leading jet when
+
+- its pT lies in ``pt_window`` and its mass in ``mass_window`` (closed intervals, GeV), and
+- it is truth-matched (``truth_matched``): every hard decay parton of X (of one top for
+  class 3) within dR < 1.2 of the jet axis for the signal classes, one of the outgoing hard
+  partons for QCD (class "1"),
+
+and writes one Parquet row per kept jet (``TOWER_SCHEMA``): label, class, jet kinematics,
+the jet's towers sorted by decreasing pT (pT, eta, phi, and eta, phi relative to the jet
+axis with phi wrapped to (-pi, pi]) as variable-length lists, the tower count, and the
+provenance (source file as given, entry number in it).
+
+Leaf names: real Delphes output (``Tower/Tower.ET``, counter ``Tower_size``) and trees that
+uproot writes from records (``Tower_ET``, counter ``nTower``) are both accepted. Towers are
+taken as massless with pT = ET.
+
+Outcomes for bad input: a missing, truncated or corrupt file, a file without tree
+``Delphes`` or without a needed leaf raise ValueError/FileNotFoundError naming the file (and
+the leaf); an empty tree or a file where no jet passes gives an empty Parquet file with the
+full schema and a logged warning. Output is written atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import awkward as ak
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import uproot
+from tqdm import tqdm
+
+from attnphys.detector.jets import cluster
+from attnphys.files import atomic_path
+from attnphys.jets import truth
+from attnphys.jets.prong_classes import prong_class
+
+log = logging.getLogger(__name__)
+
+TREE = "Delphes"
+JET_RADIUS = 1.2
+MATCH_RADIUS = 1.2
+TOWER_LEAVES = ("ET", "Eta", "Phi")
+PARTICLE_LEAVES = ("PID", "Status", "D1", "D2", "PT", "Eta", "Phi", "Mass")
+STEP_SIZE = "64 MB"
+
+_TOWER_LISTS = ("tower_pt", "tower_eta", "tower_phi", "tower_deta", "tower_dphi")
+TOWER_SCHEMA = pa.schema(
+    [
+        ("label", pa.int32()),
+        ("class", pa.string()),
+        ("jet_pt", pa.float32()),
+        ("jet_eta", pa.float32()),
+        ("jet_phi", pa.float32()),
+        ("jet_mass", pa.float32()),
+        ("n_towers", pa.int32()),
+        *[(name, pa.list_(pa.float32())) for name in _TOWER_LISTS],
+        ("source_file", pa.string()),
+        ("source_entry", pa.int64()),
+    ]
+)
+
+
+def wrap_phi(phi):
+    """Azimuth wrapped to [-pi, pi)."""
+    return np.remainder(phi + np.pi, 2 * np.pi) - np.pi
+
+
+def ingest(path: str | Path, cls: str, out: str | Path, pt_window=(1000.0, 1200.0),
+           mass_window=(300.0, 700.0), step_size: str | int = STEP_SIZE) -> int:
+    """Select the leading jets of one ROOT file and write them to ``out``; return their count."""
+    label = prong_class(cls).label
+    for name, (lo, hi) in (("pt window", pt_window), ("mass window", mass_window)):
+        if not 0 <= lo < hi:
+            raise ValueError(f"jet {name} [{lo}, {hi}]: need 0 <= min < max")
+    tree, leaves = open_delphes(path)
+    kept = 0
+    progress = tqdm(total=tree.num_entries, desc=f"ingest {Path(path).name}", unit="event")
+    with tree.file, progress, atomic_path(out) as tmp, pq.ParquetWriter(tmp, TOWER_SCHEMA) as writer:
+        for start, towers, particles in _read_steps(tree, leaves, path, step_size):
+            table = select_jets(towers, particles, cls, label, pt_window, mass_window,
+                                source_file=str(path), first_entry=start)
+            writer.write_table(table)
+            kept += table.num_rows
+            progress.update(len(towers))
+    if tree.num_entries == 0:
+        log.warning("%s: tree %s has no entries; wrote an empty %s", path, TREE, out)
+    elif kept == 0:
+        log.warning("%s: no leading jet of %d events passed the selection; wrote an empty %s",
+                    path, tree.num_entries, out)
+    else:
+        log.info("%s: kept %d of %d events (class %s) -> %s", path, kept, tree.num_entries, cls, out)
+    return kept
+
+
+def open_delphes(path: str | Path):
+    """Open tree ``Delphes`` of ``path``; return it and {(collection, field): leaf name}."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such Delphes ROOT file")
+    try:
+        handle = uproot.open(path)
+    except Exception as err:
+        raise ValueError(f"{path}: not a readable ROOT file (truncated or corrupt?): {err}") from err
+    try:
+        tree = handle[TREE]
+    except Exception as err:
+        raise ValueError(f"{path}: no readable tree {TREE!r} (keys: {handle.keys()}): {err}") from err
+    if not isinstance(tree, uproot.behaviors.TTree.TTree):
+        raise ValueError(f"{path}: {TREE!r} is a {type(tree).__name__}, expected a TTree")
+    names = set(tree.keys(recursive=True, full_paths=False))
+    leaves = {}
+    for collection, fields in (("Tower", TOWER_LEAVES), ("Particle", PARTICLE_LEAVES)):
+        for field in fields:
+            candidates = (f"{collection}.{field}", f"{collection}_{field}")
+            found = [name for name in candidates if name in names]
+            if not found:
+                raise ValueError(f"{path}: tree {TREE} has no leaf {collection}.{field} "
+                                 f"(nor {collection}_{field})")
+            leaves[collection, field] = found[0]
+    return tree, leaves
+
+
+def _read_steps(tree, leaves, path, step_size):
+    """Yield (first entry, towers, particles) per bounded-memory step of the tree."""
+    by_name = {name: key for key, name in leaves.items()}
+    iterator = tree.iterate(filter_name=list(by_name), step_size=step_size, library="ak", report=True)
+    while True:
+        try:
+            arrays, report = next(iterator)
+        except StopIteration:
+            return
+        except Exception as err:
+            raise ValueError(f"{path}: reading tree {TREE} failed (truncated or corrupt file?): "
+                             f"{type(err).__name__}: {err}") from err
+        columns = {}
+        for collection in ("Tower", "Particle"):
+            columns[collection] = ak.zip(
+                {field: arrays[name] for name, (coll, field) in by_name.items() if coll == collection}
+            )
+        yield report.tree_entry_start, columns["Tower"], columns["Particle"]
+
+
+def truth_matched(particles: ak.Array, cls: str, lead: ak.Array) -> ak.Array:
+    """Per event: does some truth candidate have all its partons within MATCH_RADIUS of the jet?
+
+    Candidates come from ``attnphys.jets.truth.hard_partons``: X (or each top for class 3)
+    with its decay partons, or each outgoing hard parton for QCD. A candidate counts only
+    with the class's number of partons, so a chain that lost a prong never matches.
+    """
+    definition = prong_class(cls)
+    partons = truth.hard_partons(particles, definition.resonance).partons
+    n_partons = 1 if definition.resonance is None else definition.n_partons
+    eta = ak.fill_none(lead.eta, 0.0)
+    phi = ak.fill_none(lead.phi, 0.0)
+    near = np.hypot(partons.eta - eta, wrap_phi(partons.phi - phi)) < MATCH_RADIUS
+    complete = ak.all(near, axis=2) & (ak.num(partons, axis=2) == n_partons)
+    return ak.fill_none(ak.any(complete, axis=1), False) & ~ak.is_none(lead)
+
+
+def select_jets(towers: ak.Array, particles: ak.Array, cls: str, label: int, pt_window,
+                mass_window, source_file: str, first_entry: int = 0) -> pa.Table:
+    """Leading anti-kT jet per event, selection and truth match, as a ``TOWER_SCHEMA`` table."""
+    jets = cluster(towers.ET, towers.Eta, towers.Phi, JET_RADIUS)
+    has_jet = ak.num(jets, axis=1) > 0
+    lead = ak.firsts(jets)
+    pt = ak.fill_none(lead.pt, 0.0)
+    mass = ak.fill_none(lead.mass, 0.0)
+    passed = (
+        has_jet
+        & (pt >= pt_window[0]) & (pt <= pt_window[1])
+        & (mass >= mass_window[0]) & (mass <= mass_window[1])
+    )
+    keep = np.flatnonzero(ak.to_numpy(passed & truth_matched(particles, cls, lead)))
+
+    jet = lead[keep]
+    idx = jet.constituents
+    tpt = towers.ET[keep][idx]
+    order = ak.argsort(tpt, axis=1, ascending=False, stable=True)
+    tpt = tpt[order]
+    teta = towers.Eta[keep][idx][order]
+    tphi = towers.Phi[keep][idx][order]
+    counts = ak.to_numpy(ak.num(tpt, axis=1)).astype(np.int32)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    flat = {
+        "tower_pt": ak.flatten(tpt),
+        "tower_eta": ak.flatten(teta),
+        "tower_phi": ak.flatten(tphi),
+        "tower_deta": ak.flatten(teta - jet.eta),
+        "tower_dphi": ak.flatten(wrap_phi(tphi - jet.phi)),
+    }
+    n = len(keep)
+    columns = {
+        "label": np.full(n, label, np.int32),
+        "class": pa.array([cls] * n, pa.string()),
+        "jet_pt": ak.to_numpy(jet.pt).astype(np.float32),
+        "jet_eta": ak.to_numpy(jet.eta).astype(np.float32),
+        "jet_phi": ak.to_numpy(jet.phi).astype(np.float32),
+        "jet_mass": ak.to_numpy(jet.mass).astype(np.float32),
+        "n_towers": counts,
+        **{
+            name: pa.ListArray.from_arrays(pa.array(offsets),
+                                           pa.array(ak.to_numpy(values).astype(np.float32)))
+            for name, values in flat.items()
+        },
+        "source_file": pa.array([source_file] * n, pa.string()),
+        "source_entry": (first_entry + keep).astype(np.int64),
+    }
+    return pa.table(columns, schema=TOWER_SCHEMA)
+
+
+def run(args: argparse.Namespace) -> None:
+    ingest(args.input, args.cls, args.out, tuple(args.pt_window), tuple(args.mass_window))
+
+
+def add_cli(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "ingest", help="leading R=1.2 jets of one Delphes ROOT file -> towers Parquet")
+    parser.add_argument("--input", required=True, help="Delphes-layout ROOT file")
+    parser.add_argument("--class", dest="cls", required=True, help="jet class of the file (1, 2, ..., 8)")
+    parser.add_argument("--out", required=True, help="output Parquet file")
+    parser.add_argument("--pt-window", nargs=2, type=float, default=[1000.0, 1200.0],
+                        metavar=("MIN", "MAX"), help="jet pT window in GeV")
+    parser.add_argument("--mass-window", nargs=2, type=float, default=[300.0, 700.0],
+                        metavar=("MIN", "MAX"), help="jet mass window in GeV")
+    parser.set_defaults(func=run)

@@ -1,0 +1,106 @@
+"""Jet-parton matching in all-hadronic ttbar: generate, dataset, train, evaluate, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from attnphys.files import atomic_path
+
+
+def _generate(args: argparse.Namespace) -> None:
+    from attnphys.spanet.events import generate_chunk
+    from attnphys.spanet.h5layout import write_h5
+
+    if args.events < 1 or args.max_jets < 6:
+        raise ValueError(f"--events must be >= 1 and --max-jets >= 6 (got {args.events}, {args.max_jets})")
+    data, stats = generate_chunk(args.events, args.seed, args.chunk, args.max_jets)
+    write_h5(args.out, data)
+    with atomic_path(Path(args.out).with_suffix(".json")) as tmp:
+        tmp.write_text(json.dumps(vars(stats) | {"chunk": args.chunk}))
+
+
+def _dataset(args: argparse.Namespace) -> None:
+    from attnphys.spanet.dataset import build_dataset
+
+    build_dataset(args.chunks, tuple(args.split), args.seed, args.out_dir)
+
+
+def _train(args: argparse.Namespace) -> None:
+    from attnphys.spanet.train import train_spanet
+    from attnphys.train import TrainConfig
+
+    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                         weight_decay=args.weight_decay, warmup_frac=args.warmup_frac,
+                         schedule=args.schedule, patience=args.patience, seed=args.seed,
+                         device=args.device, threads=args.threads)
+    params = {"dim": args.dim, "heads": args.heads, "layers": args.layers, "branch_layers": args.branch_layers,
+              "tensor_dim": args.tensor_dim}
+    train_spanet(args.train, args.val, args.out, config, params)
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    from attnphys.spanet.evaluate import evaluate
+
+    evaluate(args.method, args.input, args.out, args.checkpoint, args.device)
+
+
+def _report(args: argparse.Namespace) -> None:
+    from attnphys.spanet.report import write_report
+
+    write_report(args.chi2, args.spanet, args.out, args.dataset, args.history)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("generate", help="Pythia ttbar -> towers -> jets -> selected events (one chunk)")
+    p.add_argument("--events", type=int, required=True, help="events to generate")
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--chunk", type=int, required=True, help="chunk number (seeds its generator)")
+    p.add_argument("--max-jets", type=int, default=20)
+    p.add_argument("--out", type=Path, required=True, help="output .h5 (statistics go to .json beside it)")
+    p.set_defaults(func=_generate)
+
+    p = subparsers.add_parser("dataset", help="merge chunks into train/val/test .h5")
+    p.add_argument("--chunks", type=Path, nargs="+", required=True)
+    p.add_argument("--split", type=float, nargs=3, default=[0.75, 0.05, 0.20])
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--out-dir", type=Path, required=True)
+    p.set_defaults(func=_dataset)
+
+    p = subparsers.add_parser("train", help="train SPA-NET")
+    p.add_argument("--train", type=Path, required=True)
+    p.add_argument("--val", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True, help="run directory (model.pt, history.csv)")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--weight-decay", type=float, default=0.01)
+    p.add_argument("--warmup-frac", type=float, default=0.05)
+    p.add_argument("--schedule", choices=["cosine", "plateau"], default="cosine")
+    p.add_argument("--patience", type=int, default=5)
+    p.add_argument("--dim", type=int, default=64)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--layers", type=int, default=4)
+    p.add_argument("--branch-layers", type=int, default=1)
+    p.add_argument("--tensor-dim", type=int, default=32)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--threads", type=int, default=0)
+    p.set_defaults(func=_train)
+
+    p = subparsers.add_parser("evaluate", help="efficiencies of one method by jet multiplicity")
+    p.add_argument("--method", choices=["chi2", "spanet"], required=True)
+    p.add_argument("--input", type=Path, required=True, help="SPANet-layout .h5")
+    p.add_argument("--checkpoint", type=Path, help="model.pt of `attnphys spanet train` (spanet only)")
+    p.add_argument("--out", type=Path, required=True, help="directory for summary.csv")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
+    p.set_defaults(func=_evaluate)
+
+    p = subparsers.add_parser("report", help="chi2 and SPA-NET side by side with the talk's table")
+    p.add_argument("--chi2", type=Path, required=True, help="summary.csv of chi2")
+    p.add_argument("--spanet", type=Path, required=True, help="summary.csv of SPA-NET")
+    p.add_argument("--dataset", type=Path, help="dataset.json")
+    p.add_argument("--history", type=Path, help="history.csv of training")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=_report)

@@ -1,0 +1,52 @@
+"""Merge generated chunks into the train / val / test files, in SPANet's layout."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from attnphys.files import atomic_path
+from attnphys.spanet.h5layout import MatchingData, read_h5, write_h5
+
+SPLITS = ("train", "val", "test")
+
+
+def read_stats(chunk: Path) -> dict:
+    """The ``.json`` statistics written beside a generated chunk."""
+    path = Path(chunk).with_suffix(".json")
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: missing statistics of chunk {chunk}")
+    stats = json.loads(path.read_text())
+    for key in ("generated", "selected", "seconds"):
+        if key not in stats:
+            raise ValueError(f"{path}: missing field {key!r}")
+    return stats
+
+
+def build_dataset(chunks: list[Path], fractions: tuple[float, float, float], seed: int, outdir: Path) -> dict:
+    """Shuffle the selected events of all chunks with a seeded permutation and cut them into
+    train / val / test by ``fractions``; writes ``{split}.h5`` and ``dataset.json``."""
+    if not np.isclose(sum(fractions), 1.0):
+        raise ValueError(f"spanet.split: fractions {list(fractions)} must sum to 1")
+    data = MatchingData.concat([read_h5(c) for c in chunks])
+    stats = [read_stats(c) for c in chunks]
+    rng = np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(b"spanet/split")]))
+    order = rng.permutation(len(data))
+    edges = np.round(np.cumsum([0, *fractions]) * len(data)).astype(int)
+    summary = {
+        "generated": sum(s["generated"] for s in stats),
+        "selected": len(data),
+        "generation_seconds": sum(s["seconds"] for s in stats),
+    }
+    outdir = Path(outdir)
+    for name, lo, hi in zip(SPLITS, edges[:-1], edges[1:]):
+        if hi <= lo:
+            raise ValueError(f"spanet.split: the {name} split is empty ({len(data)} selected events)")
+        write_h5(outdir / f"{name}.h5", data.subset(np.sort(order[lo:hi])))
+        summary[f"{name}_events"] = int(hi - lo)
+    with atomic_path(outdir / "dataset.json") as tmp:
+        tmp.write_text(json.dumps(summary, indent=1))
+    return summary

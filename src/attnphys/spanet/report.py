@@ -1,0 +1,99 @@
+"""The SPA-NET report: chi2 and SPA-NET side by side in the talk's format, with its numbers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from attnphys.files import atomic_path
+from attnphys.spanet.metrics import BINS, COLUMNS
+
+# The seed talk's table (arXiv:2010.09206): (event, eps2, eps1) in percent per jet bin.
+TALK = {
+    "chi2": {"6": (61.8, 65.0, 24.2), "7": (40.8, 50.4, 24.6), ">=8": (23.2, 35.5, 20.2),
+             "inclusive": (37.7, 47.0, 23.0)},
+    "spanet": {"6": (80.7, 84.1, 56.7), "7": (66.8, 75.7, 56.2), ">=8": (52.3, 66.2, 52.9),
+               "inclusive": (63.7, 73.5, 55.2)},
+}
+TALK_RUNTIME_MS = {"chi2": 369.0, "spanet": 4.4}
+METRICS = ("event_eff", "top2_eff", "top1_eff")
+LABELS = {"6": "6", "7": "7", ">=8": "≥ 8", "inclusive": "Inclusive"}
+
+
+def read_summary(path: Path, method: str) -> pd.DataFrame:
+    """A ``summary.csv`` of ``attnphys spanet evaluate``, indexed by jet bin."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: missing evaluation summary")
+    table = pd.read_csv(path, dtype={"njets": str})
+    missing = [c for c in COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {missing}")
+    if set(table["method"]) != {method}:
+        raise ValueError(f"{path}: column method holds {sorted(set(table['method']))}, expected {method!r}")
+    table = table.set_index("njets")
+    absent = [b for b in BINS if b not in table.index]
+    if absent:
+        raise ValueError(f"{path}: column njets lacks bin(s) {absent}")
+    return table
+
+
+def _cell(value: float, talk: float) -> str:
+    ours = "n/a" if pd.isna(value) else f"{value:.1f} %"
+    return f"{ours} ({talk:.1f} %)"
+
+
+def render(chi2: pd.DataFrame, spanet: pd.DataFrame, dataset: dict | None = None,
+           history: pd.DataFrame | None = None) -> str:
+    """Markdown of the comparison; each cell is "ours (talk)"."""
+    lines = [
+        "# Jet-parton matching in all-hadronic ttbar: chi2 against SPA-NET",
+        "",
+        "Efficiencies on the test split, ours with the seed talk's in brackets "
+        "(arXiv:2010.09206; definitions in FACTS.md section 3).",
+        "",
+        "| N_jets | chi2 ε_event | chi2 ε₂_top | chi2 ε₁_top | SPA-NET ε_event | SPA-NET ε₂_top | SPA-NET ε₁_top |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for b in BINS:
+        cells = [_cell(chi2.loc[b, m], TALK["chi2"][b][i]) for i, m in enumerate(METRICS)]
+        cells += [_cell(spanet.loc[b, m], TALK["spanet"][b][i]) for i, m in enumerate(METRICS)]
+        lines.append(f"| {LABELS[b]} | " + " | ".join(cells) + " |")
+    lines += ["", "SPA-NET minus chi2 in event efficiency (percentage points), and the events behind it:", "",
+              "| N_jets | ours | talk | events with 2 / 1 matchable tops |", "|---|---|---|---|"]
+    for b in BINS:
+        ours = spanet.loc[b, "event_eff"] - chi2.loc[b, "event_eff"]
+        talk = TALK["spanet"][b][0] - TALK["chi2"][b][0]
+        lines.append(f"| {LABELS[b]} | {ours:+.1f} | {talk:+.1f} | "
+                     f"{int(chi2.loc[b, 'n_events_2top'])} / {int(chi2.loc[b, 'n_events_1top'])} |")
+    beaten = all(spanet.loc[b, "event_eff"] > chi2.loc[b, "event_eff"] for b in BINS)
+    lines += ["", f"SPA-NET beats chi2 in event efficiency in every jet bin: **{'yes' if beaten else 'no'}**."]
+    lines += ["", "Runtime on 8-jet events in the talk: chi2 "
+              f"{TALK_RUNTIME_MS['chi2']:g} ms, SPA-NET {TALK_RUNTIME_MS['spanet']:g} ms per event; "
+              "ours: `python benchmarks/bench_spanet.py`."]
+    if dataset:
+        rate = dataset["selected"] / dataset["generated"]
+        speed = dataset["generated"] / dataset["generation_seconds"]
+        lines += ["", "## Data", "",
+                  f"Pythia 8 ttbar, both W -> q q': {dataset['generated']} events generated "
+                  f"({speed:.0f} events/s per core incl. detector and jets), {dataset['selected']} selected "
+                  f"({100 * rate:.1f} %); train / val / test = {dataset['train_events']} / "
+                  f"{dataset['val_events']} / {dataset['test_events']}."]
+    if history is not None and len(history):
+        best = history.loc[history["val_loss"].idxmin()]
+        lines += ["", "## SPA-NET training", "",
+                  f"{len(history)} epochs ({history['seconds'].sum():.0f} s); best validation loss "
+                  f"{best['val_loss']:.3f} at epoch {int(best['epoch'])}."]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(chi2_csv: Path, spanet_csv: Path, out: Path, dataset_json: Path | None = None,
+                 history_csv: Path | None = None) -> str:
+    dataset = json.loads(Path(dataset_json).read_text()) if dataset_json else None
+    history = pd.read_csv(history_csv) if history_csv else None
+    text = render(read_summary(chi2_csv, "chi2"), read_summary(spanet_csv, "spanet"), dataset, history)
+    with atomic_path(out) as tmp:
+        tmp.write_text(text)
+    return text

@@ -1,0 +1,83 @@
+"""Training stage of SPA-NET on SPANet-layout files, through the shared training engine."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from attnphys.spanet.h5layout import MatchingData, read_h5
+from attnphys.spanet.metrics import correct_tops
+from attnphys.spanet.model import SpaNet, assign, jet_features, matching_loss, standardisation
+from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, load_weights, predict
+
+log = logging.getLogger(__name__)
+
+MODEL_DEFAULTS = {"dim": 64, "heads": 4, "layers": 4, "branch_layers": 1, "tensor_dim": 32}
+
+
+def tensor_set(data: MatchingData) -> TensorSet:
+    """Jets (real ones first), mask, targets and jet counts as one bucketed TensorSet."""
+    data = data.packed()
+    return TensorSet(
+        {
+            "x": torch.from_numpy(jet_features(data)),
+            "mask": torch.from_numpy(data.mask),
+            "targets": torch.from_numpy(data.targets),
+            "njets": torch.from_numpy(data.njets.astype(np.int64)),
+        },
+        length_key="njets",
+        padded_keys=("x", "mask"),
+    )
+
+
+def _loss(model: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, dict]:
+    logp = model(batch["x"], batch["mask"])
+    loss = matching_loss(logp, batch["targets"])
+    pred = assign(logp.detach()).cpu().numpy()
+    truth = batch["targets"].cpu().numpy()
+    correct = correct_tops(pred, truth).sum()
+    return loss, {"correct": float(correct), "count": float((truth >= 0).all(-1).sum())}
+
+
+def trainable(data: MatchingData) -> MatchingData:
+    """Events with at least one matchable top: the others carry no target."""
+    return data.subset((data.targets >= 0).all(-1).any(-1))
+
+
+def train_spanet(
+    train_file: Path, val_file: Path, outdir: Path, config: TrainConfig, model_params: dict
+) -> TrainResult:
+    """Fit SPA-NET with the input standardisation taken from the training split."""
+    params = {**MODEL_DEFAULTS, **model_params}
+    train, val = trainable(read_h5(train_file)), trainable(read_h5(val_file))
+    mean, std = standardisation(jet_features(train), train.mask)
+    torch.manual_seed(config.seed)
+    model = SpaNet(mean, std, **params)
+    log.info("SPA-NET: %d parameters, %d train / %d val events",
+             sum(p.numel() for p in model.parameters()), len(train), len(val))
+    fingerprint = {"model": params, "train_events": len(train), "val_events": len(val),
+                   "train_file": Path(train_file).name, "max_jets": train.max_jets}
+    extra = {"mean": torch.from_numpy(mean.astype(np.float32)), "std": torch.from_numpy(std.astype(np.float32)),
+             "model": params}
+    return fit(model, tensor_set(train), tensor_set(val), _loss, config, Path(outdir), fingerprint,
+               extra=extra, on_stale="restart")
+
+
+def load_spanet(checkpoint: Path) -> SpaNet:
+    """SPA-NET with the best weights of a run of :func:`train_spanet`."""
+    weights = load_weights(Path(checkpoint))
+    extra = weights["extra"]
+    if "model" not in extra or "mean" not in extra:
+        raise ValueError(f"{checkpoint}: extra lacks 'model'/'mean'; not a SPA-NET model.pt")
+    model = SpaNet(np.asarray(extra["mean"]), np.asarray(extra["std"]), **extra["model"])
+    model.load_state_dict(weights["state_dict"])
+    return model.eval()
+
+
+def spanet_assign(model: SpaNet, data: MatchingData, device: str = "cpu", batch_size: int = 512) -> np.ndarray:
+    """Greedy SPA-NET assignment ``[N, 2, 3]`` in the jet indices of ``data.packed()``."""
+    out = predict(model, tensor_set(data), lambda m, b: assign(m(b["x"], b["mask"])), batch_size, device)
+    return out.round().long().numpy()
