@@ -25,10 +25,11 @@ import awkward as ak
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from attnphys.detector.delphes_tree import open_delphes
 from attnphys.detector.jets import cluster
 from attnphys.jets.dataset import FEATURE_BATCH, build_dataset
 from attnphys.jets.generate import generate_chunk
-from attnphys.jets.ingest import _read_steps, ingest, open_delphes
+from attnphys.jets.ingest import COLLECTIONS, ingest
 from attnphys.jets.nsubjettiness import nsubjettiness
 
 
@@ -64,15 +65,16 @@ def run(args, folder: Path) -> None:
 
     def read_all():
         for _, path in roots:
-            tree, leaves = open_delphes(path)
-            for _ in _read_steps(tree, leaves, path, "64 MB"):
-                pass
+            with open_delphes(path, COLLECTIONS) as events:
+                for _ in events.steps():
+                    pass
 
     def cluster_all():
         for _, path in roots:
-            tree, leaves = open_delphes(path)
-            for _, tow, _ in _read_steps(tree, leaves, path, "64 MB"):
-                cluster(tow.ET, tow.Eta, tow.Phi, 1.2)
+            with open_delphes(path, COLLECTIONS) as events:
+                for _, records in events.steps():
+                    tow = records["Tower"]
+                    cluster(tow.ET, tow.Eta, tow.Phi, 1.2)
 
     selected = 0
 

@@ -13,8 +13,9 @@ import pytest
 import uproot
 
 from attnphys.cli import main
+from attnphys.detector.delphes_tree import open_delphes, read_collection
 from attnphys.detector.jets import cluster
-from attnphys.jets.ingest import TOWER_SCHEMA, ingest
+from attnphys.jets.ingest import COLLECTIONS, TOWER_SCHEMA, ingest
 
 PARTICLE_INT = ("PID", "Status", "M1", "M2", "D1", "D2")
 PARTICLE_FLOAT = ("PT", "Eta", "Phi", "Mass")
@@ -195,6 +196,24 @@ def test_small_steps_give_the_same_rows(signal_file, tmp_path):
     assert pq.read_table(whole).equals(pq.read_table(stepped))
 
 
+@pytest.mark.parametrize("delphes_names", [True, False])
+def test_reader_steps_and_whole_file_agree_for_both_namings(tmp_path, delphes_names):
+    events = [signal_event(pt_scale=1.0 + 0.1 * i) for i in range(5)]
+    path = write_delphes(tmp_path / "five.root", events, delphes_names=delphes_names)
+    with open_delphes(path, COLLECTIONS) as tree:
+        assert tree.num_entries == 5
+        steps = list(tree.steps(2))
+        whole = tree.read()
+    assert [start for start, _ in steps] == [0, 2, 4]
+    for collection, fields in COLLECTIONS.items():
+        stepped = ak.concatenate([records[collection] for _, records in steps])
+        assert ak.fields(whole[collection]) == list(fields)
+        assert ak.array_equal(stepped, whole[collection])
+        assert ak.array_equal(whole[collection], read_collection(path, collection, fields))
+    assert ak.to_list(whole["Tower"].ET[3]) == pytest.approx([130.0, 650.0, 900.0, 650.0])
+    assert ak.to_list(whole["Particle"].PID[0]) == [21, 21, 35, 21, 5, -5]
+
+
 # ---- robustness -------------------------------------------------------------------------
 
 
@@ -241,6 +260,20 @@ def test_file_without_towers_or_tree_names_file_and_leaf(tmp_path):
     with pytest.raises(ValueError, match="unknown prong class '5'"):
         ingest(other, "5", tmp_path / "a.parquet")
     assert not (tmp_path / "a.parquet").exists()
+
+
+def test_rntuple_and_absent_collection_name_file_and_leaf(tmp_path):
+    rntuple = tmp_path / "rntuple.root"
+    with uproot.recreate(rntuple) as out:
+        out.mkrntuple("Delphes", {"x": np.array([1.0, 2.0])})
+    with pytest.raises(ValueError, match=r"rntuple.root: 'Delphes' is a ROOT::RNTuple, expected a TTree"):
+        open_delphes(rntuple, COLLECTIONS)
+    _, particles = signal_event()
+    no_towers = write_delphes(tmp_path / "no_towers.root", [(None, particles)], with_towers=False)
+    with pytest.raises(ValueError, match=r"no_towers.root: .*no leaf Tower.ET .*no collection Tower at all"):
+        read_collection(no_towers, "Tower", ("ET",))
+    with pytest.raises(ValueError, match=r"no_towers.root: .*no leaf Particle.Foo \(nor Particle_Foo\)$"):
+        read_collection(no_towers, "Particle", ("PID", "Foo"))
 
 
 def test_empty_tree_and_no_passing_jet_give_empty_parquet_and_warning(tmp_path, caplog):

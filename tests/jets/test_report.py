@@ -41,7 +41,7 @@ def write_synthetic_outputs(out: Path, accuracy: dict[str, list[float]] = ACCURA
         )
         (out / "jets/dataset").mkdir(parents=True, exist_ok=True)
         frame.to_parquet(out / f"jets/dataset/{split}.parquet")
-    counts = {"before_flattening": 200, "accepted": 150, "final": 138}
+    counts = {"before_flattening": 200, "final": 138}
     summary = {"target_per_class": 150, "final_per_class": 138, "shortfall_per_class": 12,
                "classes": {c: counts for c in CLASSES}}
     (out / "jets/dataset/summary.json").write_text(json.dumps(summary))
@@ -137,9 +137,9 @@ def test_report_md_has_the_talks_table_and_sections(built):
     for needle in ("confusion_pfn.png", "accuracy_vs_mass.png", "dataset_mass_pt.png", "training_curves.png", "seed: 7"):
         assert needle in text
     # dataset sizes: selection and flattening from summary.json, then 30 / 8 / 100 per split
-    assert "| Class | selected | after flattening | final | train | val | test |" in text
-    assert "| 4b | 200 | 150 | 138 | 30 | 8 | 100 |" in text
-    assert "| all | 1400 | 1050 | 966 | 210 | 56 | 700 |" in text
+    assert "| Class | selected | flat sample | train | val | test |" in text
+    assert "| 4b | 200 | 138 | 30 | 8 | 100 |" in text
+    assert "| all | 1400 | 966 | 210 | 56 | 700 |" in text
     assert "138 per class, **12 short** of the target" in text
 
 

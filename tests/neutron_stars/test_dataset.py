@@ -64,3 +64,17 @@ def test_bad_dataset_files_name_the_problem(tmp_path):
 def test_split_fractions_are_checked():
     with pytest.raises(ValueError, match="split"):
         split_names(10, (0.5, 0.5, 0.5))
+
+
+def test_cli_names_bad_input(tmp_path, caplog):
+    from attnphys.cli import main
+
+    missing = tmp_path / "none.parquet"
+    args = ["neutron-stars", "fit", "--dataset", str(missing), "--n-stars", "3", "--n-fit", "2", "--noise", "0.05",
+            "--seed", "1", "--prior", "gamma0=0.75,1.55", "--out", str(tmp_path / "fit.parquet")]
+    assert main(args + ["--prior", "gamma1=-0.2,0.05"]) == 2
+    assert "none.parquet" in caplog.text
+    assert main(args + ["--prior", "gamma1=-0.2"]) == 2
+    assert "NAME=LOW,HIGH" in caplog.text
+    assert main(args) == 2
+    assert "gamma1" in caplog.text

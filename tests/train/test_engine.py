@@ -170,18 +170,19 @@ def _xy(n: int, flip: bool, seed: int) -> TensorSet:
 
 def test_fingerprint_mismatch_is_a_clear_error_and_files_load_weights_only(tmp_path):
     config = TrainConfig(epochs=1, batch_size=16, device="cpu", threads=1)
-    fit(_Tiny(), _xy(64, False, 0), _xy(32, False, 1), _loss, config, tmp_path, {"width": 4}, extra={"classes": ["a", "b"]})
+    train, val = _xy(64, False, 0), _xy(32, False, 1)
+    fit(_Tiny(), train, val, _loss, config, tmp_path, {"width": 4}, extra={"classes": ["a", "b"]})
     for name in ("checkpoint_last.pt", "model.pt"):
         loaded = torch.load(tmp_path / name, weights_only=True)
         assert isinstance(loaded, dict)
     assert load_weights(tmp_path / "model.pt")["extra"] == {"classes": ["a", "b"]}
     with pytest.raises(ValueError, match=r"checkpoint_last\.pt.*fingerprint\.width: checkpoint 4 != now 8"):
-        fit(_Tiny(), _xy(64, False, 0), _xy(32, False, 1), _loss, config, tmp_path, {"width": 8})
+        fit(_Tiny(), train, val, _loss, config, tmp_path, {"width": 8})
     with pytest.raises(ValueError, match=r"train\.lr"):
-        fit(_Tiny(), _xy(64, False, 0), _xy(32, False, 1), _loss, TrainConfig(epochs=1, batch_size=16, lr=0.5),
-            tmp_path, {"width": 4})
-    result = fit(_Tiny(), _xy(64, False, 0), _xy(32, False, 1), _loss, config, tmp_path, {"width": 8}, on_stale="restart")
+        fit(_Tiny(), train, val, _loss, TrainConfig(epochs=1, batch_size=16, lr=0.5), tmp_path, {"width": 4})
+    result = fit(_Tiny(), train, val, _loss, config, tmp_path, {"width": 8}, on_stale="restart")
     assert result.epochs_run == 1
+    assert load_weights(tmp_path / "model.pt")["fingerprint"]["fingerprint"] == {"width": 8}
     (tmp_path / "truncated.pt").write_bytes((tmp_path / "model.pt").read_bytes()[:100])
     with pytest.raises(ValueError, match="truncated.pt"):
         load_weights(tmp_path / "truncated.pt")

@@ -90,13 +90,16 @@ rule neutron_stars_fit:
         "logs/neutron_stars/fit_stars{n}.log",
     shell:
         "{ATTNPHYS} neutron-stars fit --dataset {input:q} --n-stars {wildcards.n} --n-fit {params.n_fit}"
-        " --starts {params.starts} --noise {params.noise} --seed {params.seed} {params.prior} --out {output:q} > {log} 2>&1"
+        " --starts {params.starts} --noise {params.noise} --seed {params.seed} {params.prior}"
+        " --out {output:q} > {log} 2>&1"
 
 
 rule neutron_stars_report:
     input:
         dataset=rules.neutron_stars_dataset.output[0],
-        predictions=expand(f"{NS}/predictions/{{method}}_stars{{n}}.parquet", method=["network", "classical"], n=NS_COUNTS),
+        predictions=expand(
+            f"{NS}/predictions/{{method}}_stars{{n}}.parquet", method=["network", "classical"], n=NS_COUNTS
+        ),
     output:
         summary=f"{NS}/report/summary.csv",
         report=f"{NS}/report/report.md",

@@ -11,8 +11,16 @@ A chunk is one ROOT file with one tree ``Delphes``. Written with uproot, its
 ``X_size`` is an int32 per event; the ``X.*`` leaves are jagged (``float[]`` for
 kinematics, ``int32_t[]`` for PID, Status, M1, M2, D1, D2, Charge). In a real Delphes file
 the same leaves sit under split branches (``Tower/Tower.ET``) next to many more; uproot
-finds them by the same leaf name in both, so read with :func:`read_collection`, which
-addresses leaves as ``"<Collection>.<field>"`` and returns short field names.
+finds them by the same leaf name in both. Trees that uproot writes from records without
+these names (``Tower_ET``, counter ``nTower``) are read too.
+
+Read with :func:`open_delphes` (the one reader): it validates the file, the tree and every
+needed leaf up front, then yields the collections in bounded-memory steps
+(:meth:`DelphesTree.steps`) or whole (:meth:`DelphesTree.read`, and :func:`read_collection`
+for one collection), as per-event records with short field names (``ET``, ``PID``).
+Bad input raises FileNotFoundError (missing file) or ValueError naming the file and the
+leaf: truncated or corrupt file, no tree ``Delphes``, an RNTuple instead of a TTree, a
+missing collection or leaf, baskets that do not decompress.
 
 ``Particle`` holds the hard-process record (attnphys.event_record.hard_process); a real
 Delphes file holds the full generator record there. Indices M1, M2, D1, D2 are 0-based
@@ -25,6 +33,8 @@ ROOT files embed creation times, so two writes of the same events are equal in c
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import awkward as ak
@@ -34,6 +44,7 @@ from attnphys.detector.calorimeter import TOWER_FIELDS
 from attnphys.files import atomic_path
 
 TREE = "Delphes"
+STEP_SIZE = "64 MB"  # memory bound of one read step
 PARTICLE_FIELDS = (
     "PID", "Status", "M1", "M2", "D1", "D2", "PT", "Eta", "Phi", "Mass",
     "E", "Px", "Py", "Pz", "Charge",
@@ -66,27 +77,105 @@ def write_chunk(path: str | os.PathLike, towers: ak.Array, particles: ak.Array) 
             out[TREE].extend(branches)
 
 
-def read_collection(path: str | os.PathLike, name: str, fields: tuple[str, ...] | list[str]) -> ak.Array:
-    """Per-event records of collection ``name`` (e.g. ``"Tower"``) with short field names.
+def read_collection(path: str | os.PathLike, name: str, fields: Sequence[str]) -> ak.Array:
+    """Per-event records of collection ``name`` (e.g. ``"Tower"``) of the whole file."""
+    with open_delphes(path, {name: fields}) as events:
+        return events.read()[name]
 
-    Works on our chunks and on real Delphes files. FileNotFoundError / ValueError name the
-    file and the missing tree or leaf.
+
+def open_delphes(path: str | os.PathLike, collections: Mapping[str, Sequence[str]]) -> DelphesTree:
+    """Open tree ``Delphes`` of ``path`` and find the leaf of every (collection, field) asked for.
+
+    ``collections`` maps a collection name to its fields, e.g. ``{"Tower": ("ET", "Eta")}``.
+    Use the result as a context manager; it closes the file.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such Delphes ROOT file")
     try:
-        with uproot.open(path) as handle:
-            if TREE not in handle:
-                raise ValueError(f"{path}: no tree {TREE!r}")
-            tree = handle[TREE]
-            columns = {}
+        handle = uproot.open(path)
+    except Exception as err:
+        raise ValueError(f"{path}: not a readable ROOT file (truncated or corrupt?): {err}") from err
+    try:
+        return DelphesTree(path, handle, collections)
+    except BaseException:
+        handle.close()
+        raise
+
+
+class DelphesTree:
+    """An open, validated tree ``Delphes``: its entry count and the leaves of the asked fields."""
+
+    def __init__(self, path: Path, handle: uproot.ReadOnlyDirectory,
+                 collections: Mapping[str, Sequence[str]]):
+        self.path, self.handle = path, handle
+        try:
+            self.tree = handle[TREE]
+        except Exception as err:
+            raise ValueError(f"{path}: no readable tree {TREE!r} (keys: {handle.keys()}): {err}") from err
+        if not isinstance(self.tree, uproot.behaviors.TTree.TTree):
+            raise ValueError(f"{path}: {TREE!r} is a {handle.classname_of(TREE)}, expected a TTree "
+                             "(as Delphes writes)")
+        names = set(self.tree.keys(recursive=True, full_paths=False))
+        self.leaves: dict[str, tuple[str, str]] = {}  # leaf name -> (collection, field)
+        for collection, fields in collections.items():
             for field in fields:
-                leaf = f"{name}.{field}"
-                try:
-                    columns[field] = tree[leaf].array()
-                except uproot.KeyInFileError:
-                    raise ValueError(f"{path}: tree {TREE!r} has no leaf {leaf!r}") from None
-    except (OSError, uproot.deserialization.DeserializationError) as err:
-        raise ValueError(f"{path}: unreadable ROOT file ({err})") from err
-    return ak.zip(columns, depth_limit=2)
+                self.leaves[_leaf(path, names, collection, field)] = (collection, field)
+        self.collections = tuple(collections)
+
+    @property
+    def num_entries(self) -> int:
+        return self.tree.num_entries
+
+    def steps(self, step_size: str | int = STEP_SIZE) -> Iterator[tuple[int, dict[str, ak.Array]]]:
+        """Yield (first entry, {collection: records}) per step of at most ``step_size``
+        (entries, or memory such as ``"64 MB"``)."""
+        iterator = self.tree.iterate(filter_name=list(self.leaves), step_size=step_size,
+                                     library="ak", report=True)
+        while True:
+            with self._reading():
+                arrays, report = next(iterator, (None, None))
+            if arrays is None:
+                return
+            yield report.tree_entry_start, self._records(arrays)
+
+    def read(self) -> dict[str, ak.Array]:
+        """{collection: records} of the whole tree."""
+        with self._reading():
+            arrays = self.tree.arrays(filter_name=list(self.leaves), library="ak")
+        return self._records(arrays)
+
+    def _records(self, arrays: ak.Array) -> dict[str, ak.Array]:
+        return {
+            collection: ak.zip({field: arrays[leaf] for leaf, (coll, field) in self.leaves.items()
+                                if coll == collection}, depth_limit=2)
+            for collection in self.collections
+        }
+
+    @contextmanager
+    def _reading(self):
+        try:
+            yield
+        except Exception as err:
+            raise ValueError(f"{self.path}: reading tree {TREE} failed (truncated or corrupt file?): "
+                             f"{type(err).__name__}: {err}") from err
+
+    def close(self) -> None:
+        self.handle.close()
+
+    def __enter__(self) -> DelphesTree:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _leaf(path: Path, names: set[str], collection: str, field: str) -> str:
+    """The leaf holding ``collection.field``: Delphes' ``Tower.ET`` or uproot's flat ``Tower_ET``."""
+    for name in (f"{collection}.{field}", f"{collection}_{field}"):
+        if name in names:
+            return name
+    present = any(n.startswith((f"{collection}.", f"{collection}_")) for n in names)
+    absent = "" if present else f"; no collection {collection} at all"
+    raise ValueError(f"{path}: tree {TREE} has no leaf {collection}.{field} "
+                     f"(nor {collection}_{field}{absent})")

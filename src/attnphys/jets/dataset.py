@@ -2,16 +2,14 @@
 
 Steps, each a pure function of the inputs and the seed:
 
-1. Per-jet random numbers from a hash of (seed, class, source file, entry): the accept-reject
-   draw, the rank used to equalise class counts, and the split draw. A jet's numbers depend on
-   its provenance only, so adding a chunk never changes them and never moves a jet between
-   train, val and test.
-2. Flattening: accept-reject in a (mass, pT) grid of ``flatten_bins`` over the selection
-   windows. With h[c, b] jets of class c in bin b and a common per-bin target
-   k = min(jets_per_class / n_bins, min_{c,b} h[c, b]), a jet is accepted with probability
-   k / h[c, b]; every class is then uniform in (mass, pT) with k jets per bin on average.
-   Class counts are equalised (and capped at ``jets_per_class``) by keeping the accepted jets
-   of lowest rank. How far the result falls short of ``jets_per_class`` goes to the summary.
+1. Per-jet random numbers from a hash of (seed, class, source file, entry): the flattening
+   rank and the split draw. A jet's numbers depend on its provenance only, so adding a chunk
+   never changes them and never moves a jet between train, val and test.
+2. Flattening: accept-reject with a fixed quota in a (mass, pT) grid of ``flatten_bins`` over
+   the selection windows. With h[c, b] jets of class c in bin b, every (class, bin) cell keeps
+   its k = min(ceil(jets_per_class / n_bins), min_{c,b} h[c, b]) jets of lowest rank, so every
+   class is exactly uniform in the grid with equal counts (capped at ``jets_per_class``, again
+   by rank). How far the result falls short of ``jets_per_class`` goes to the summary.
 3. Split by the split draw (default 70/15/15).
 4. Features: the 16 N-subjettiness values (``attnphys.jets.nsubjettiness``) on all towers of
    the jet; towers truncated/padded to ``max_towers`` as fixed-size float32 lists with a
@@ -71,19 +69,23 @@ def dataset_schema(max_towers: int) -> pa.Schema:
 
 
 def provenance_draws(seed: int, classes, files, entries) -> np.ndarray:
-    """Three uniforms in [0, 1) per jet (flatten, rank, split) from a hash of its provenance."""
-    out = np.empty((len(classes), 3))
+    """Two uniforms in [0, 1) per jet (flattening rank, split) from a hash of its provenance."""
+    out = np.empty((len(classes), 2))
     for i, (cls, name, entry) in enumerate(zip(classes, files, entries)):
-        digest = hashlib.blake2b(f"{seed}|{cls}|{name}|{entry}".encode(), digest_size=24).digest()
+        digest = hashlib.blake2b(f"{seed}|{cls}|{name}|{entry}".encode(), digest_size=16).digest()
         out[i] = np.frombuffer(digest, dtype="<u8") / 2.0**64
     return out
 
 
-def flatten_weights(mass, pt, cls, classes, mass_window, pt_window, bins, jets_per_class):
-    """Accept probability per jet for a flat (mass, pT) grid and equal class counts.
+def flatten_quota(mass, pt, cls, classes, mass_window, pt_window, bins, jets_per_class, rank):
+    """Choose a sample flat in (mass, pT) with equal class counts; return (chosen, k, hist).
 
-    Returns (probability [n_jets], per-bin target k, histogram [n_classes, n_mass, n_pt]).
-    Jets outside the windows get probability 0.
+    Accept-reject with a fixed quota: every (class, mass bin, pT bin) cell keeps its ``k``
+    jets of lowest ``rank`` (a uniform hash of the jet's provenance), with
+    ``k = min(ceil(jets_per_class / n_cells), sparsest cell count)``. Every class then has
+    exactly ``k * n_cells`` jets before the final trim to ``jets_per_class`` (again by rank),
+    so the sample is flat bin by bin and no class loses jets to Bernoulli fluctuations.
+    Jets outside the windows are never chosen.
     """
     n_mass, n_pt = bins
     im = np.floor((mass - mass_window[0]) / (mass_window[1] - mass_window[0]) * n_mass).astype(int)
@@ -104,10 +106,18 @@ def flatten_weights(mass, pt, cls, classes, mass_window, pt_window, bins, jets_p
             f"({m_lo:g}, {p_lo:g}) GeV; generate more chunks (jets.acceptance) or use fewer "
             f"jets.flatten_bins (now {list(bins)})"
         )
-    target = min(jets_per_class / (n_mass * n_pt), float(hist[sparse]))
-    prob = np.zeros(len(mass))
-    prob[inside] = target / hist[ic[inside], im[inside], ip[inside]]
-    return prob, target, hist
+    k = int(min(np.ceil(jets_per_class / (n_mass * n_pt)), hist[sparse]))
+    cell = np.where(inside, (ic * n_mass + im) * n_pt + ip, -1)
+    order = np.lexsort((rank, cell))
+    sorted_cell = cell[order]
+    first = np.searchsorted(sorted_cell, sorted_cell, side="left")
+    position = np.arange(len(order)) - first
+    chosen = np.zeros(len(mass), dtype=bool)
+    chosen[order[(sorted_cell >= 0) & (position < k)]] = True
+    for c in range(len(classes)):
+        members = np.flatnonzero(chosen & (ic == c))
+        chosen[members[np.argsort(rank[members], kind="stable")[jets_per_class:]]] = False
+    return chosen, k, hist
 
 
 def pad_towers(values: ak.Array, max_towers: int) -> np.ndarray:
@@ -162,16 +172,11 @@ def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[s
     pt = np.array(column["jet_pt"], dtype=np.float64)
 
     draws = provenance_draws(seed, cls, column["source_file"], column["source_entry"])
-    prob, target, hist = flatten_weights(mass, pt, cls, list(classes), mass_window, pt_window,
-                                         flatten_bins, jets_per_class)
-    accepted = draws[:, 0] < prob
-    n_final = min(jets_per_class, *(int(np.sum(accepted & (cls == c))) for c in classes))
-    chosen = np.zeros(len(cls), dtype=bool)
-    for c in classes:
-        candidates = np.flatnonzero(accepted & (cls == c))
-        chosen[candidates[np.argsort(draws[candidates, 1], kind="stable")[:n_final]]] = True
+    chosen, target, hist = flatten_quota(mass, pt, cls, list(classes), mass_window, pt_window,
+                                         flatten_bins, jets_per_class, draws[:, 0])
+    n_final = int(np.sum(chosen & (cls == classes[0])))
     bounds = np.cumsum(split)[:-1]
-    which = np.searchsorted(bounds, draws[:, 2], side="right")
+    which = np.searchsorted(bounds, draws[:, 1], side="right")
 
     summary = {
         "target_per_class": jets_per_class,
@@ -182,7 +187,6 @@ def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[s
         "classes": {
             c: {
                 "before_flattening": int(np.sum(cls == c)),
-                "accepted": int(np.sum(accepted & (cls == c))),
                 "final": int(np.sum(chosen & (cls == c))),
                 "sparsest_bin_count": int(hist[k].min()),
             }

@@ -1,8 +1,8 @@
 """Ingest stage: one Delphes-layout ROOT file -> the selected leading jets and their towers.
 
-Reads the ``Tower`` and ``Particle`` collections of tree ``Delphes`` with ``uproot`` in
-bounded-memory steps, clusters the towers of every event into anti-kT R = 1.2 jets
-(``attnphys.detector.jets``), keeps the leading jet when
+Reads the ``Tower`` and ``Particle`` collections of tree ``Delphes`` in bounded-memory
+steps (``attnphys.detector.delphes_tree.open_delphes``), clusters the towers of every
+event into anti-kT R = 1.2 jets (``attnphys.detector.jets``), keeps the leading jet when
 
 - its pT lies in ``pt_window`` and its mass in ``mass_window`` (closed intervals, GeV), and
 - it is truth-matched (``truth_matched``): every hard decay parton of X (of one top for
@@ -18,10 +18,10 @@ Leaf names: real Delphes output (``Tower/Tower.ET``, counter ``Tower_size``) and
 uproot writes from records (``Tower_ET``, counter ``nTower``) are both accepted. Towers are
 taken as massless with pT = ET.
 
-Outcomes for bad input: a missing, truncated or corrupt file, a file without tree
-``Delphes`` or without a needed leaf raise ValueError/FileNotFoundError naming the file (and
-the leaf); an empty tree or a file where no jet passes gives an empty Parquet file with the
-full schema and a logged warning. Output is written atomically.
+Outcomes for bad input: the reader's errors naming the file (and the leaf) for a missing,
+truncated or corrupt file, no tree ``Delphes`` or a missing leaf; an empty tree or a file
+where no jet passes gives an empty Parquet file with the full schema and a logged warning.
+Output is written atomically.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ import awkward as ak
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import uproot
 from tqdm import tqdm
 
+from attnphys.detector.delphes_tree import STEP_SIZE, TREE, open_delphes
 from attnphys.detector.jets import cluster
 from attnphys.files import atomic_path
 from attnphys.jets import truth
@@ -44,12 +44,11 @@ from attnphys.jets.prong_classes import prong_class
 
 log = logging.getLogger(__name__)
 
-TREE = "Delphes"
 JET_RADIUS = 1.2
 MATCH_RADIUS = 1.2
 TOWER_LEAVES = ("ET", "Eta", "Phi")
 PARTICLE_LEAVES = ("PID", "Status", "D1", "D2", "PT", "Eta", "Phi", "Mass")
-STEP_SIZE = "64 MB"
+COLLECTIONS = {"Tower": TOWER_LEAVES, "Particle": PARTICLE_LEAVES}
 
 _TOWER_LISTS = ("tower_pt", "tower_eta", "tower_phi", "tower_deta", "tower_dphi")
 TOWER_SCHEMA = pa.schema(
@@ -80,72 +79,25 @@ def ingest(path: str | Path, cls: str, out: str | Path, pt_window=(1000.0, 1200.
     for name, (lo, hi) in (("pt window", pt_window), ("mass window", mass_window)):
         if not 0 <= lo < hi:
             raise ValueError(f"jet {name} [{lo}, {hi}]: need 0 <= min < max")
-    tree, leaves = open_delphes(path)
     kept = 0
-    progress = tqdm(total=tree.num_entries, desc=f"ingest {Path(path).name}", unit="event")
-    with tree.file, progress, atomic_path(out) as tmp, pq.ParquetWriter(tmp, TOWER_SCHEMA) as writer:
-        for start, towers, particles in _read_steps(tree, leaves, path, step_size):
-            table = select_jets(towers, particles, cls, label, pt_window, mass_window,
-                                source_file=str(path), first_entry=start)
-            writer.write_table(table)
-            kept += table.num_rows
-            progress.update(len(towers))
-    if tree.num_entries == 0:
+    with open_delphes(path, COLLECTIONS) as events:
+        n_events = events.num_entries
+        progress = tqdm(total=n_events, desc=f"ingest {Path(path).name}", unit="event")
+        with progress, atomic_path(out) as tmp, pq.ParquetWriter(tmp, TOWER_SCHEMA) as writer:
+            for start, records in events.steps(step_size):
+                table = select_jets(records["Tower"], records["Particle"], cls, label, pt_window,
+                                    mass_window, source_file=str(path), first_entry=start)
+                writer.write_table(table)
+                kept += table.num_rows
+                progress.update(len(records["Tower"]))
+    if n_events == 0:
         log.warning("%s: tree %s has no entries; wrote an empty %s", path, TREE, out)
     elif kept == 0:
         log.warning("%s: no leading jet of %d events passed the selection; wrote an empty %s",
-                    path, tree.num_entries, out)
+                    path, n_events, out)
     else:
-        log.info("%s: kept %d of %d events (class %s) -> %s", path, kept, tree.num_entries, cls, out)
+        log.info("%s: kept %d of %d events (class %s) -> %s", path, kept, n_events, cls, out)
     return kept
-
-
-def open_delphes(path: str | Path):
-    """Open tree ``Delphes`` of ``path``; return it and {(collection, field): leaf name}."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such Delphes ROOT file")
-    try:
-        handle = uproot.open(path)
-    except Exception as err:
-        raise ValueError(f"{path}: not a readable ROOT file (truncated or corrupt?): {err}") from err
-    try:
-        tree = handle[TREE]
-    except Exception as err:
-        raise ValueError(f"{path}: no readable tree {TREE!r} (keys: {handle.keys()}): {err}") from err
-    if not isinstance(tree, uproot.behaviors.TTree.TTree):
-        raise ValueError(f"{path}: {TREE!r} is a {type(tree).__name__}, expected a TTree")
-    names = set(tree.keys(recursive=True, full_paths=False))
-    leaves = {}
-    for collection, fields in (("Tower", TOWER_LEAVES), ("Particle", PARTICLE_LEAVES)):
-        for field in fields:
-            candidates = (f"{collection}.{field}", f"{collection}_{field}")
-            found = [name for name in candidates if name in names]
-            if not found:
-                raise ValueError(f"{path}: tree {TREE} has no leaf {collection}.{field} "
-                                 f"(nor {collection}_{field})")
-            leaves[collection, field] = found[0]
-    return tree, leaves
-
-
-def _read_steps(tree, leaves, path, step_size):
-    """Yield (first entry, towers, particles) per bounded-memory step of the tree."""
-    by_name = {name: key for key, name in leaves.items()}
-    iterator = tree.iterate(filter_name=list(by_name), step_size=step_size, library="ak", report=True)
-    while True:
-        try:
-            arrays, report = next(iterator)
-        except StopIteration:
-            return
-        except Exception as err:
-            raise ValueError(f"{path}: reading tree {TREE} failed (truncated or corrupt file?): "
-                             f"{type(err).__name__}: {err}") from err
-        columns = {}
-        for collection in ("Tower", "Particle"):
-            columns[collection] = ak.zip(
-                {field: arrays[name] for name, (coll, field) in by_name.items() if coll == collection}
-            )
-        yield report.tree_entry_start, columns["Tower"], columns["Particle"]
 
 
 def truth_matched(particles: ak.Array, cls: str, lead: ak.Array) -> ak.Array:

@@ -210,14 +210,14 @@ def read_dataset_summary(path: Path) -> dict:
     summary = _read_json(path)
     _require(summary, ["target_per_class", "final_per_class", "shortfall_per_class", "classes"], path)
     for cls, counts in summary["classes"].items():
-        _require(counts, ["before_flattening", "accepted", "final"], f"{path} (classes.{cls})")
+        _require(counts, ["before_flattening", "final"], f"{path} (classes.{cls})")
     return summary
 
 
 def dataset_sizes(dataset: pd.DataFrame, summary: dict, classes: list[str]) -> pd.DataFrame:
     """Jets per class through selection and flattening (summary.json) and per split (Parquet)."""
-    funnel = pd.DataFrame(summary["classes"]).T[["before_flattening", "accepted", "final"]]
-    funnel.columns = ["selected", "after flattening", "final"]
+    funnel = pd.DataFrame(summary["classes"]).T[["before_flattening", "final"]]
+    funnel.columns = ["selected", "flat sample"]
     splits = pd.crosstab(dataset["class"], dataset["split"]).reindex(columns=list(SPLITS), fill_value=0)
     sizes = funnel.join(splits, how="outer").reindex(classes).fillna(0).astype(int)
     sizes.loc["all"] = sizes.sum(axis=0)

@@ -243,7 +243,8 @@ def spectral_table(coefficients, p_max: float = P_MAX_CGS * KM2_PER_DYN_CM2) -> 
         eps = (eps0 + p0 * cumulative_simpson(np.exp(x) * mu / gamma, x=x, initial=0.0)) / mu
         h = h0 + cumulative_simpson(p / (eps + p), x=x, initial=0.0)
         physical = (
-            (gamma >= GAMMA_RANGE[0]) & (gamma <= GAMMA_RANGE[1]) & np.isfinite(eps) & np.isfinite(h) & (gamma * p <= eps + p)
+            (gamma >= GAMMA_RANGE[0]) & (gamma <= GAMMA_RANGE[1])
+            & np.isfinite(eps) & np.isfinite(h) & (gamma * p <= eps + p)
         )
     n = len(x) if physical.all() else int(np.argmin(physical))
     if n < 2:

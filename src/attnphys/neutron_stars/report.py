@@ -219,7 +219,7 @@ def write_report(
         "## M-R bands",
         "",
         f"{main} stars: band of R_pred(M) - R_true(M) over the subset, and example test samples "
-        "(true curve, observed stars with their noise, the curves of both methods' coefficients).",
+        "(true curve; observed stars, bars = their offset from the true star; the curves of both methods' coefficients).",
         "",
         "![M-R bands](mr_bands.png)",
         "",

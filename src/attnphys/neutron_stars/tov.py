@@ -23,8 +23,8 @@ from attnphys.neutron_stars.eos import EOSTable
 from attnphys.neutron_stars.units import KM2_PER_DYN_CM2, KM_PER_MSUN
 
 T_START = 1.0e-3  # start of the integration in t; series solution below it
-LOG10_PC_RANGE = (34.0, 36.9)  # central pressures of a curve, log10 dyn/cm^2
-N_CURVE = 40
+LOG10_PC_RANGE = (34.0, 36.7)  # central pressures of a curve, log10 dyn/cm^2
+N_CURVE = 32
 
 
 def solve_stars(table: EOSTable, p_centre: np.ndarray, rtol: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
@@ -109,4 +109,5 @@ def mass_radius_curve(
     m_max = m_mid - 0.25 * (m_lo - m_hi) * shift
     side = slice(i, i + 2) if shift > 0 else slice(i - 1, i + 1)
     radius_max = float(np.interp(x + shift * dx, log_pc[side], radius[side]))
-    return MassRadiusCurve(p_centre, mass, radius, float(m_max), float(10 ** (x + shift * dx) * KM2_PER_DYN_CM2), radius_max)
+    p_centre_max = float(10 ** (x + shift * dx) * KM2_PER_DYN_CM2)
+    return MassRadiusCurve(p_centre, mass, radius, float(m_max), p_centre_max, radius_max)

@@ -62,11 +62,13 @@ def render(chi2: pd.DataFrame, spanet: pd.DataFrame, dataset: dict | None = None
         cells += [_cell(spanet.loc[b, m], TALK["spanet"][b][i]) for i, m in enumerate(METRICS)]
         lines.append(f"| {LABELS[b]} | " + " | ".join(cells) + " |")
     lines += ["", "SPA-NET minus chi2 in event efficiency (percentage points), and the events behind it:", "",
-              "| N_jets | ours | talk | events with 2 / 1 matchable tops |", "|---|---|---|---|"]
+              "| N_jets | ours (± binomial stat.) | talk | events with 2 / 1 matchable tops |", "|---|---|---|---|"]
     for b in BINS:
         ours = spanet.loc[b, "event_eff"] - chi2.loc[b, "event_eff"]
         talk = TALK["spanet"][b][0] - TALK["chi2"][b][0]
-        lines.append(f"| {LABELS[b]} | {ours:+.1f} | {talk:+.1f} | "
+        n = max(int(chi2.loc[b, "n_events_2top"]), 1)
+        err = sum(e * (100 - e) / n for e in (spanet.loc[b, "event_eff"], chi2.loc[b, "event_eff"])) ** 0.5
+        lines.append(f"| {LABELS[b]} | {ours:+.1f} ± {err:.1f} | {talk:+.1f} | "
                      f"{int(chi2.loc[b, 'n_events_2top'])} / {int(chi2.loc[b, 'n_events_1top'])} |")
     beaten = all(spanet.loc[b, "event_eff"] > chi2.loc[b, "event_eff"] for b in BINS)
     lines += ["", f"SPA-NET beats chi2 in event efficiency in every jet bin: **{'yes' if beaten else 'no'}**."]

@@ -121,6 +121,29 @@ def _cpu_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {key: value.detach().to("cpu", copy=True) for key, value in module.state_dict().items()}
 
 
+def _restore(last: Path, identity: dict, on_stale: str, model, optimiser, schedule, state: dict):
+    """Load ``last`` into model, optimiser, schedule and ``state`` when its identity matches;
+    return the best weights so far (None on a fresh start)."""
+    if not last.exists():
+        return None
+    saved = checkpoint.load(last)
+    diff = checkpoint.differences(saved.get("identity", {}), identity)
+    if diff and on_stale == "error":
+        raise ValueError(
+            f"{last}: checkpoint was written for another configuration; delete it to start afresh. "
+            + "; ".join(diff)
+        )
+    if diff:
+        log.warning("%s: stale checkpoint (%s); starting afresh", last, "; ".join(diff))
+        return None
+    model.load_state_dict(saved["model"])
+    optimiser.load_state_dict(saved["optimizer"])
+    schedule.load_state_dict(saved["schedule"])
+    state.update({key: saved[key] for key in state})
+    log.info("%s: resuming after epoch %d", last, state["epoch"])
+    return saved["best_model"]
+
+
 def fit(
     model: torch.nn.Module,
     train: TensorSet,
@@ -149,29 +172,14 @@ def fit(
 
     model.to(device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    steps_per_epoch = len(_shards(batch_plan(train, config.batch_size, np.random.default_rng(0), config.bucket_pool), ranks, True))
+    first_plan = batch_plan(train, config.batch_size, np.random.default_rng(0), config.bucket_pool)
+    steps_per_epoch = len(_shards(first_plan, ranks, True))
     schedule = LearningRate(config, steps_per_epoch * config.epochs)
-    state = {"epoch": 0, "step": 0, "history": [], "best_val": math.inf, "best_epoch": 0, "bad_epochs": 0, "stopped": False}
-    best_weights = None
+    state = {"epoch": 0, "step": 0, "history": [], "best_val": math.inf, "best_epoch": 0,
+             "bad_epochs": 0, "stopped": False}
 
     last = outdir / CHECKPOINT
-    if last.exists():
-        saved = checkpoint.load(last)
-        diff = checkpoint.differences(saved.get("identity", {}), identity)
-        if diff and on_stale == "error":
-            raise ValueError(
-                f"{last}: checkpoint was written for another configuration; delete it to start afresh. "
-                + "; ".join(diff)
-            )
-        if diff:
-            log.warning("%s: stale checkpoint (%s); starting afresh", last, "; ".join(diff))
-        else:
-            model.load_state_dict(saved["model"])
-            optimiser.load_state_dict(saved["optimizer"])
-            schedule.load_state_dict(saved["schedule"])
-            state = {key: saved[key] for key in state}
-            best_weights = saved["best_model"]
-            log.info("%s: resuming after epoch %d", last, state["epoch"])
+    best_weights = _restore(last, identity, on_stale, model, optimiser, schedule, state)
 
     core = torch.compile(model, dynamic=True) if config.compile else model
     net = core

@@ -6,9 +6,11 @@ of the towers nor on the padding. A learned class token is prepended; its final 
 feeds the classifier head.
 
 Sizes (the paper gives only the count): tower embedding 3 -> 128 ReLU -> 128; 4 encoder
-layers (d_model 128, 8 heads, feed-forward 1024, ReLU, dropout 0.1, post-norm as in
+layers (d_model 128, 8 heads, feed-forward 1024, ReLU, post-norm as in
 ``nn.TransformerEncoderLayer``); class token 128; head 128 -> 384 ReLU -> 7. That is
 17,024 + 4 x 329,856 + 128 + 52,231 = 1,388,807 parameters, the talk's count exactly.
+Dropout defaults to 0: on CPU its random masks made training nearly three times slower
+(about 45 against 120 jets per second on 2 cores); weight decay regularises instead.
 ``norm_first=True`` switches to pre-norm and adds the then-needed final LayerNorm
 (+256 parameters, +0.02 %).
 """
@@ -33,7 +35,7 @@ class TowerTransformer(nn.Module):
         heads: int = 8,
         layers: int = 4,
         ffn: int = 1024,
-        dropout: float = 0.1,
+        dropout: float = 0.0,
         head: int = 384,
         n_classes: int = 7,
         norm_first: bool = False,
