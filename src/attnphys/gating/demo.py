@@ -12,6 +12,7 @@ from attnphys.gating.figure import plot_decision_regions
 from attnphys.gating.xor import (
     XOR_INPUTS,
     XOR_LR,
+    XOR_MIN_LR_FRAC,
     accuracy,
     best_threshold_agreement,
     nand_unit,
@@ -30,7 +31,8 @@ def write_xor_demo(
     lr: float = XOR_LR,
     progress: bool = True,
 ) -> dict:
-    """Exact OR-gated-by-NAND check plus ``count`` fits of each model; summary JSON and figure."""
+    """Exact OR-gated-by-NAND check plus ``count`` fits of each model (through
+    :func:`attnphys.train.fit`, checkpoints in temporary directories); summary JSON and figure."""
     torch.set_num_threads(1)
     gated, single = xor_demo(seed, count, epochs, lr, progress=progress)
     with torch.no_grad():
@@ -43,6 +45,8 @@ def write_xor_demo(
         "seed": seed,
         "epochs": epochs,
         "lr": lr,
+        "schedule": "cosine",
+        "min_lr_frac": XOR_MIN_LR_FRAC,
         "inputs": XOR_INPUTS.int().tolist(),
         "best_threshold_agreement": best_threshold_agreement(),
         "construction": construction,

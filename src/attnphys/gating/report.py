@@ -124,8 +124,9 @@ XOR = OR gated by NAND, OR = H(x1 + x2 - 0.5), NAND = H(1.5 - x1 - x2):
         )
     ) + f"""
 
-Training from the four XOR points ({xor['epochs']} full-batch Adam steps, learning rate
-{xor['lr']}, binary cross-entropy, {len(xor['gated'])} seeds derived from master seed {xor['seed']}):
+Training from the four XOR points through the project's training engine ({xor['epochs']}
+full-batch AdamW steps without weight decay, learning rate {xor['lr']} with cosine decay to
+{xor.get('min_lr_frac', 0)} of it, binary cross-entropy, {len(xor['gated'])} seeds derived from master seed {xor['seed']}):
 
 - gated layer sigmoid(w.x + b) * sigmoid(u.x + c): {_accuracy_line(xor['gated'])};
 - single unit sigmoid(w.x + b): {_accuracy_line(xor['single'])} (at most 75%, since

@@ -145,7 +145,7 @@ def _read(path: Path, columns) -> pa.Table:
 
 def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[str],
                   jets_per_class: int, pt_window=(1000.0, 1200.0), mass_window=(300.0, 700.0),
-                  flatten_bins=(20, 10), split=(0.70, 0.15, 0.15), max_towers: int = 230,
+                  flatten_bins=(4, 2), split=(0.70, 0.15, 0.15), max_towers: int = 230,
                   seed: int = 0) -> dict:
     """Build train/val/test Parquet files and ``summary.json`` in ``out_dir``; return the summary."""
     if abs(sum(split) - 1.0) > 1e-6:
@@ -289,7 +289,7 @@ def add_cli(subparsers) -> None:
     parser.add_argument("--jets-per-class", type=int, required=True)
     parser.add_argument("--pt-window", nargs=2, type=float, default=[1000.0, 1200.0])
     parser.add_argument("--mass-window", nargs=2, type=float, default=[300.0, 700.0])
-    parser.add_argument("--flatten-bins", nargs=2, type=int, default=[20, 10], metavar=("MASS", "PT"))
+    parser.add_argument("--flatten-bins", nargs=2, type=int, default=[4, 2], metavar=("MASS", "PT"))
     parser.add_argument("--split", nargs=3, type=float, default=[0.70, 0.15, 0.15])
     parser.add_argument("--max-towers", type=int, default=230)
     parser.add_argument("--seed", type=int, default=0)
