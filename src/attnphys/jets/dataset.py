@@ -37,12 +37,12 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from attnphys.files import atomic_path
+from attnphys.jets.ingest import JET_FIELDS, PROVENANCE_FIELDS, TOWER_LISTS
 from attnphys.jets.nsubjettiness import FEATURES, nsubjettiness
 
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "val", "test")
-TOWER_COLUMNS = ("tower_pt", "tower_eta", "tower_phi", "tower_deta", "tower_dphi")
 SCALAR_COLUMNS = ("class", "jet_pt", "jet_mass", "source_file", "source_entry")
 FEATURE_BATCH = 4096  # jets per N-subjettiness call: amortises FastJet's per-call overhead
 
@@ -53,17 +53,11 @@ def dataset_schema(max_towers: int) -> pa.Schema:
     return pa.schema(
         [
             ("label", pa.int64()),
-            ("class", pa.string()),
-            ("jet_pt", pa.float32()),
-            ("jet_eta", pa.float32()),
-            ("jet_phi", pa.float32()),
-            ("jet_mass", pa.float32()),
-            ("n_towers", pa.int32()),
-            *[(name, fixed) for name in TOWER_COLUMNS],
+            *JET_FIELDS,
+            *[(name, fixed) for name in TOWER_LISTS],
             ("tower_mask", pa.list_(pa.bool_(), max_towers)),
             *[(name, pa.float32()) for name in FEATURES],
-            ("source_file", pa.string()),
-            ("source_entry", pa.int64()),
+            *PROVENANCE_FIELDS,
         ]
     )
 
@@ -225,7 +219,7 @@ def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[s
             if not rows.any():
                 continue
             table = _read(path, ("class", "jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_towers",
-                                 *TOWER_COLUMNS, "source_file", "source_entry"))
+                                 *TOWER_LISTS, "source_file", "source_entry"))
             batch.append((path, table.take(np.flatnonzero(rows)), which[file_index == i][rows]))
             if sum(t.num_rows for _, t, _ in batch) >= FEATURE_BATCH:
                 flush()
@@ -244,7 +238,7 @@ def jet_features(table: pa.Table, classes: list[str], max_towers: int, path) -> 
 
     ``path`` names the source file(s) in errors.
     """
-    lists = {name: ak.from_arrow(table[name]) for name in TOWER_COLUMNS}
+    lists = {name: ak.from_arrow(table[name]) for name in TOWER_LISTS}
     taus = nsubjettiness(lists["tower_pt"], lists["tower_eta"], lists["tower_phi"])
     n_towers = table["n_towers"].to_numpy()
     mask = np.arange(max_towers)[None, :] < n_towers[:, None]
@@ -253,7 +247,7 @@ def jet_features(table: pa.Table, classes: list[str], max_towers: int, path) -> 
         "class": table["class"],
         **{name: table[name] for name in ("jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_towers")},
     }
-    for name in TOWER_COLUMNS:
+    for name in TOWER_LISTS:
         padded = pad_towers(lists[name], max_towers)
         _check_finite(padded, name, path)
         columns[name] = pa.FixedSizeListArray.from_arrays(pa.array(padded.ravel()), max_towers)

@@ -50,19 +50,23 @@ TOWER_LEAVES = ("ET", "Eta", "Phi")
 PARTICLE_LEAVES = ("PID", "Status", "D1", "D2", "PT", "Eta", "Phi", "Mass")
 COLLECTIONS = {"Tower": TOWER_LEAVES, "Particle": PARTICLE_LEAVES}
 
-_TOWER_LISTS = ("tower_pt", "tower_eta", "tower_phi", "tower_deta", "tower_dphi")
+# Column groups shared with the dataset stage, which keeps them and adds fixed-size towers.
+JET_FIELDS = [
+    ("class", pa.string()),
+    ("jet_pt", pa.float32()),
+    ("jet_eta", pa.float32()),
+    ("jet_phi", pa.float32()),
+    ("jet_mass", pa.float32()),
+    ("n_towers", pa.int32()),
+]
+TOWER_LISTS = ("tower_pt", "tower_eta", "tower_phi", "tower_deta", "tower_dphi")
+PROVENANCE_FIELDS = [("source_file", pa.string()), ("source_entry", pa.int64())]
 TOWER_SCHEMA = pa.schema(
     [
         ("label", pa.int32()),
-        ("class", pa.string()),
-        ("jet_pt", pa.float32()),
-        ("jet_eta", pa.float32()),
-        ("jet_phi", pa.float32()),
-        ("jet_mass", pa.float32()),
-        ("n_towers", pa.int32()),
-        *[(name, pa.list_(pa.float32())) for name in _TOWER_LISTS],
-        ("source_file", pa.string()),
-        ("source_entry", pa.int64()),
+        *JET_FIELDS,
+        *[(name, pa.list_(pa.float32())) for name in TOWER_LISTS],
+        *PROVENANCE_FIELDS,
     ]
 )
 

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 
 from attnphys.jets.models import build_model, count_parameters
 from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, load_weights
+from attnphys.train.options import add_train_options, train_config
 
 log = logging.getLogger(__name__)
 
@@ -226,12 +227,7 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError(f"--params: not valid JSON ({err})") from err
     if not isinstance(params, dict):
         raise ValueError("--params: must be a JSON object")
-    config = TrainConfig(
-        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
-        warmup_frac=args.warmup_frac, schedule=args.schedule, patience=args.patience,
-        device=args.device, threads=args.threads, compile=args.compile,
-    )
-    train_tagger(args.model, args.seed, args.dataset, args.out, config, params, args.base_seed,
+    train_tagger(args.model, args.seed, args.dataset, args.out, train_config(args), params, args.base_seed,
                  "restart" if args.restart_stale else "error")
     return 0
 
@@ -243,17 +239,8 @@ def add_cli(subparsers) -> None:
     p.add_argument("--base-seed", type=int, default=0, help="the config's master seed")
     p.add_argument("--dataset", type=Path, required=True, help="folder with train.parquet and val.parquet")
     p.add_argument("--out", type=Path, required=True, help="output folder (model.pt, history.csv)")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--weight-decay", type=float, default=0.01)
-    p.add_argument("--warmup-frac", type=float, default=0.05)
-    p.add_argument("--schedule", choices=["cosine", "plateau"], default="cosine")
-    p.add_argument("--patience", type=int, default=5)
     p.add_argument("--params", default="{}", help="JSON object of build_model overrides")
-    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--compile", action="store_true", help="torch.compile the model")
+    add_train_options(p)
     p.add_argument("--restart-stale", action="store_true",
                    help="start afresh if checkpoint_last.pt was written for other settings (else: error)")
     p.set_defaults(func=_run)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from attnphys.neutron_stars.dataset import COEFFICIENTS, Prior
+from attnphys.train.options import add_train_options, train_config
 
 
 def _prior(args: argparse.Namespace) -> Prior:
@@ -43,11 +44,8 @@ def _dataset(args: argparse.Namespace) -> None:
 
 def _train(args: argparse.Namespace) -> None:
     from attnphys.neutron_stars.network import train_network
-    from attnphys.train import TrainConfig
 
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         weight_decay=args.weight_decay, patience=args.patience, seed=args.seed,
-                         device=args.device, threads=args.threads)
+    config = train_config(args, seed=args.seed)
     params = {"d_model": args.d_model, "n_heads": args.n_heads, "n_layers": args.n_layers, "d_ff": args.d_ff}
     train_network(args.dataset, args.n_stars, Path(args.out_dir), config, params)
 
@@ -87,14 +85,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("train", help="train the star-set network with attnphys.train")
     p.add_argument("--dataset", required=True)
     p.add_argument("--n-stars", type=int, required=True, help="use the first N stars of each sample")
-    p.add_argument("--epochs", type=int, default=40)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--weight-decay", type=float, default=0.01)
-    p.add_argument("--patience", type=int, default=10)
+    add_train_options(p)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
-    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--d-model", type=int, default=64)
     p.add_argument("--n-heads", type=int, default=4)
     p.add_argument("--n-layers", type=int, default=2)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from attnphys.files import atomic_path
+from attnphys.train.options import add_train_options, train_config
 
 
 def _generate(args: argparse.Namespace) -> None:
@@ -29,12 +30,8 @@ def _dataset(args: argparse.Namespace) -> None:
 
 def _train(args: argparse.Namespace) -> None:
     from attnphys.spanet.train import train_spanet
-    from attnphys.train import TrainConfig
 
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         weight_decay=args.weight_decay, warmup_frac=args.warmup_frac,
-                         schedule=args.schedule, patience=args.patience, seed=args.seed,
-                         device=args.device, threads=args.threads)
+    config = train_config(args, seed=args.seed)
     params = {"dim": args.dim, "heads": args.heads, "layers": args.layers, "branch_layers": args.branch_layers,
               "tensor_dim": args.tensor_dim}
     train_spanet(args.train, args.val, args.out, config, params)
@@ -72,21 +69,13 @@ def register(subparsers) -> None:
     p.add_argument("--train", type=Path, required=True)
     p.add_argument("--val", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True, help="run directory (model.pt, history.csv)")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--weight-decay", type=float, default=0.01)
-    p.add_argument("--warmup-frac", type=float, default=0.05)
-    p.add_argument("--schedule", choices=["cosine", "plateau"], default="cosine")
-    p.add_argument("--patience", type=int, default=5)
+    add_train_options(p)
     p.add_argument("--dim", type=int, default=64)
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--layers", type=int, default=4)
     p.add_argument("--branch-layers", type=int, default=1)
     p.add_argument("--tensor-dim", type=int, default=32)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--threads", type=int, default=0)
     p.set_defaults(func=_train)
 
     p = subparsers.add_parser("evaluate", help="efficiencies of one method by jet multiplicity")

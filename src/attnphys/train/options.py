@@ -1,0 +1,40 @@
+"""Command-line options of a training run, shared by every area's ``train`` stage.
+
+Each area's CLI adds these with :func:`add_train_options` and turns them into a
+:class:`TrainConfig` with :func:`train_config`, so the flags, their defaults and their
+meaning are the same for the jet taggers, SPA-NET and the neutron-star network.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from attnphys.train.config import DEVICES, SCHEDULES, TrainConfig
+
+_DEFAULTS = TrainConfig()
+
+
+def add_train_options(parser: argparse.ArgumentParser) -> None:
+    """Add the optimiser, schedule and hardware flags (defaults from :class:`TrainConfig`)."""
+    group = parser.add_argument_group("training (attnphys.train)")
+    group.add_argument("--epochs", type=int, default=_DEFAULTS.epochs)
+    group.add_argument("--batch-size", type=int, default=_DEFAULTS.batch_size)
+    group.add_argument("--lr", type=float, default=_DEFAULTS.lr)
+    group.add_argument("--weight-decay", type=float, default=_DEFAULTS.weight_decay)
+    group.add_argument("--warmup-frac", type=float, default=_DEFAULTS.warmup_frac)
+    group.add_argument("--schedule", choices=SCHEDULES, default=_DEFAULTS.schedule)
+    group.add_argument("--patience", type=int, default=_DEFAULTS.patience,
+                       help="early stopping: epochs without a better validation loss")
+    group.add_argument("--device", choices=DEVICES, default=_DEFAULTS.device)
+    group.add_argument("--threads", type=int, default=_DEFAULTS.threads,
+                       help="torch threads (0: torch's default)")
+    group.add_argument("--compile", action="store_true", help="torch.compile the model")
+
+
+def train_config(args: argparse.Namespace, **fixed) -> TrainConfig:
+    """The :class:`TrainConfig` of parsed flags; ``fixed`` sets fields the area decides (seed)."""
+    return TrainConfig(
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
+        warmup_frac=args.warmup_frac, schedule=args.schedule, patience=args.patience,
+        device=args.device, threads=args.threads, compile=args.compile, **fixed,
+    )
