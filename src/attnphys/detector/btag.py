@@ -11,6 +11,8 @@ from __future__ import annotations
 import awkward as ak
 import numpy as np
 
+from attnphys.detector.azimuth import wrap_phi
+
 FLAVOUR_RADIUS = 0.5
 PARTON_MIN_PT = 1.0  # GeV; softer partons do not give a jet its flavour
 
@@ -28,7 +30,7 @@ def jet_flavour(jets: ak.Array, partons: ak.Array) -> ak.Array:
     ``pid, pt, eta, phi``) within dR < 0.5; per event, vectorised over events."""
     heavy = partons[(np.abs(partons.pid) >= 4) & (np.abs(partons.pid) <= 5) & (partons.pt > PARTON_MIN_PT)]
     pairs = ak.cartesian({"jet": jets, "parton": heavy}, axis=1, nested=True)
-    dphi = np.mod(pairs.jet.phi - pairs.parton.phi + np.pi, 2 * np.pi) - np.pi
+    dphi = wrap_phi(pairs.jet.phi - pairs.parton.phi)
     dr2 = (pairs.jet.eta - pairs.parton.eta) ** 2 + dphi**2
     near = ak.where(dr2 < FLAVOUR_RADIUS**2, np.abs(pairs.parton.pid), 0)
     return ak.fill_none(ak.max(near, axis=2), 0)

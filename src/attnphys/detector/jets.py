@@ -9,7 +9,7 @@ API
 ``cluster(pt, eta, phi, radius, min_pt=0.0, mass=None, algorithm="antikt") -> ak.Array``
     Returns per event a list of jets sorted by decreasing pT, each a record with fields
 
-    - ``pt``, ``eta``, ``phi`` (in (-pi, pi]), ``mass``: the jet four-momentum (E scheme);
+    - ``pt``, ``eta``, ``phi`` (in (-pi, pi], from arctan2), ``mass``: the jet four-momentum (E scheme);
     - ``constituents``: indices of the jet's inputs within their event, in input order.
 
     Jets below ``min_pt`` are dropped. ``algorithm`` is ``"antikt"`` (default), ``"kt"`` or

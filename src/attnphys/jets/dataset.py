@@ -39,6 +39,7 @@ from tqdm import tqdm
 from attnphys.files import atomic_path
 from attnphys.jets.ingest import JET_FIELDS, PROVENANCE_FIELDS, TOWER_LISTS
 from attnphys.jets.nsubjettiness import FEATURES, nsubjettiness
+from attnphys.parquet import read_columns
 
 log = logging.getLogger(__name__)
 
@@ -126,17 +127,6 @@ def pad_towers(values: ak.Array, max_towers: int) -> np.ndarray:
     return out
 
 
-def _read(path: Path, columns) -> pa.Table:
-    try:
-        schema = pq.read_schema(path)
-    except Exception as err:
-        raise ValueError(f"{path}: not a readable Parquet file: {err}") from err
-    missing = [c for c in columns if c not in schema.names]
-    if missing:
-        raise ValueError(f"{path}: towers file lacks column(s) {missing}")
-    return pq.read_table(path, columns=list(columns))
-
-
 def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[str],
                   jets_per_class: int, pt_window=(1000.0, 1200.0), mass_window=(300.0, 700.0),
                   flatten_bins=(4, 2), split=(0.70, 0.15, 0.15), max_towers: int = 230,
@@ -154,7 +144,7 @@ def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[s
 
     scalars = []
     for path in tqdm(paths, desc="dataset: scan", unit="file"):
-        table = _read(path, SCALAR_COLUMNS)
+        table = read_columns(path, SCALAR_COLUMNS, "towers file")
         unknown = set(table["class"].to_pylist()) - set(classes)
         if unknown:
             raise ValueError(f"{path}: jets of class(es) {sorted(unknown)} not in jets.classes {classes}")
@@ -218,8 +208,8 @@ def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[s
             rows = chosen[file_index == i]
             if not rows.any():
                 continue
-            table = _read(path, ("class", "jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_towers",
-                                 *TOWER_LISTS, "source_file", "source_entry"))
+            table = read_columns(path, ("class", "jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_towers",
+                                        *TOWER_LISTS, "source_file", "source_entry"), "towers file")
             batch.append((path, table.take(np.flatnonzero(rows)), which[file_index == i][rows]))
             if sum(t.num_rows for _, t, _ in batch) >= FEATURE_BATCH:
                 flush()

@@ -11,7 +11,7 @@ event into anti-kT R = 1.2 jets (``attnphys.detector.jets``), keeps the leading 
 
 and writes one Parquet row per kept jet (``TOWER_SCHEMA``): label, class, jet kinematics,
 the jet's towers sorted by decreasing pT (pT, eta, phi, and eta, phi relative to the jet
-axis with phi wrapped to (-pi, pi]) as variable-length lists, the tower count, and the
+axis with phi wrapped to [-pi, pi)) as variable-length lists, the tower count, and the
 provenance (source file as given, entry number in it).
 
 Leaf names: real Delphes output (``Tower/Tower.ET``, counter ``Tower_size``) and trees that
@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from attnphys.detector.azimuth import delta_r, wrap_phi
 from attnphys.detector.delphes_tree import STEP_SIZE, TREE, open_delphes
 from attnphys.detector.jets import cluster
 from attnphys.files import atomic_path
@@ -69,11 +70,6 @@ TOWER_SCHEMA = pa.schema(
         *PROVENANCE_FIELDS,
     ]
 )
-
-
-def wrap_phi(phi):
-    """Azimuth wrapped to [-pi, pi)."""
-    return np.remainder(phi + np.pi, 2 * np.pi) - np.pi
 
 
 def ingest(path: str | Path, cls: str, out: str | Path, pt_window=(1000.0, 1200.0),
@@ -116,7 +112,7 @@ def truth_matched(particles: ak.Array, cls: str, lead: ak.Array) -> ak.Array:
     n_partons = 1 if definition.resonance is None else definition.n_partons
     eta = ak.fill_none(lead.eta, 0.0)
     phi = ak.fill_none(lead.phi, 0.0)
-    near = np.hypot(partons.eta - eta, wrap_phi(partons.phi - phi)) < MATCH_RADIUS
+    near = delta_r(partons.eta, partons.phi, eta, phi) < MATCH_RADIUS
     complete = ak.all(near, axis=2) & (ak.num(partons, axis=2) == n_partons)
     return ak.fill_none(ak.any(complete, axis=1), False) & ~ak.is_none(lead)
 

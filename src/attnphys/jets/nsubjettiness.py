@@ -6,7 +6,7 @@ generalisation of arXiv:1108.2701), with the normalisation of FACTS.md section 1
     tau_N^(beta) = sum_i pT_i * min_k dR(i, axis_k)^beta / sum_i pT_i * R0^beta,
 
 summed over the jet's constituents i (calorimeter towers), R0 = 1.2 (the jet radius), and
-dR^2 = dy^2 + dphi^2 in rapidity and azimuth (phi wrapped to (-pi, pi]). Towers are massless,
+dR^2 = dy^2 + dphi^2 in rapidity and azimuth (phi wrapped to [-pi, pi)). Towers are massless,
 so their rapidity is their pseudorapidity; the axes carry mass, so their rapidity is used.
 
 Axes: the N exclusive-kT subjets of the jet. Each jet's towers are reclustered with the kT
@@ -28,6 +28,7 @@ import awkward as ak
 import fastjet
 import numpy as np
 
+from attnphys.detector.azimuth import wrap_phi
 from attnphys.detector.jets import four_momenta
 
 N_MAX = 8
@@ -64,7 +65,7 @@ def nsubjettiness(pt, eta, phi, n_max: int = N_MAX, betas=BETAS, r0: float = R0)
             axes = sequence.exclusive_jets_up_to(n)
         ax_y, ax_phi = _padded_axes(axes, n)
         dy = teta[:, None] - ax_y[owner]
-        dphi = np.remainder(tphi[:, None] - ax_phi[owner] + np.pi, 2 * np.pi) - np.pi
+        dphi = wrap_phi(tphi[:, None] - ax_phi[owner])
         dr2 = np.nan_to_num(dy * dy + dphi * dphi, nan=np.inf).min(axis=1)
         for beta in betas:
             numerator = np.bincount(owner, weights=tpt * dr2 ** (beta / 2), minlength=n_jets)

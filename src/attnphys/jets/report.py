@@ -29,13 +29,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 import yaml
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from tqdm import tqdm
 
 from attnphys.files import atomic_path
+from attnphys.parquet import read_columns
 
 log = logging.getLogger(__name__)
 
@@ -87,19 +87,6 @@ def _require(table: dict | pd.DataFrame, fields: list[str], where: Path | str) -
         raise ValueError(f"{where}: missing field(s) {missing}")
 
 
-def _read_parquet(path: Path, columns: list[str]) -> pd.DataFrame:
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: file not found")
-    try:
-        schema = pq.read_schema(path)
-    except (OSError, ValueError) as err:  # pyarrow's ArrowIOError / ArrowInvalid
-        raise ValueError(f"{path}: not a readable Parquet file ({err})") from err
-    missing = [c for c in columns if c not in schema.names]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {missing}")
-    return pq.read_table(path, columns=columns).to_pandas()
-
-
 def load_run(eval_dir: Path, models_dir: Path, model: str, seed: int) -> Run:
     """One (model, seed): metrics.json and predictions.parquet, and the training history."""
     run_eval = eval_dir / model / f"seed{seed}"
@@ -117,7 +104,7 @@ def load_run(eval_dir: Path, models_dir: Path, model: str, seed: int) -> Run:
             f"{metrics_path}: field confusion must be {n_classes}x{n_classes} (one row per class), "
             f"got shape {np.shape(metrics['confusion'])}"
         )
-    predictions = _read_parquet(run_eval / "predictions.parquet", ["label", "pred", "jet_mass"])
+    predictions = read_columns(run_eval / "predictions.parquet", ["label", "pred", "jet_mass"]).to_pandas()
     history_path = models_dir / model / f"seed{seed}" / "history.csv"
     if not history_path.exists():
         raise FileNotFoundError(f"{history_path}: file not found")
@@ -197,7 +184,7 @@ def load_dataset(dataset_dir: Path) -> pd.DataFrame:
     """The class, mass and pT of every dataset jet, with its split."""
     parts = []
     for split in SPLITS:
-        part = _read_parquet(Path(dataset_dir) / f"{split}.parquet", ["label", "class", "jet_mass", "jet_pt"])
+        part = read_columns(Path(dataset_dir) / f"{split}.parquet", ["label", "class", "jet_mass", "jet_pt"]).to_pandas()
         parts.append(part.assign(split=split))
     return pd.concat(parts, ignore_index=True)
 

@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import torch
 import torch.nn.functional as F
 
 from attnphys.jets.models import build_model, count_parameters
+from attnphys.parquet import read_columns
 from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, load_weights
 from attnphys.train.options import add_train_options, train_config
 
@@ -74,14 +74,8 @@ def _list_column(table: pa.Table, name: str, path: Path) -> np.ndarray:
 def read_jets(path: str | Path, need_towers: bool = True) -> Jets:
     """Read one split; missing columns, NaN or a mask that is not a prefix name file and field."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: dataset split not found")
     wanted = ["label", "class", "jet_pt", *HL_COLUMNS] + (["tower_mask", *TOWER_COLUMNS] if need_towers else [])
-    names = set(pq.read_schema(path).names)
-    missing = [c for c in wanted if c not in names]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {missing}")
-    table = pq.read_table(path, columns=wanted)
+    table = read_columns(path, wanted, "dataset split")
     n = table.num_rows
     scalar = {c: table.column(c).to_numpy().astype(np.float32) for c in ("jet_pt", *HL_COLUMNS)}
     hl = np.stack([scalar[c] for c in HL_COLUMNS], axis=1) if n else np.zeros((0, len(HL_COLUMNS)), np.float32)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import awkward as ak
 import numpy as np
 
+from attnphys.detector.azimuth import delta_r
 from attnphys.detector.btag import btag, jet_flavour
 from attnphys.detector.calorimeter import make_towers
 from attnphys.detector.energy_scale import apply_energy_scale
@@ -96,9 +97,8 @@ def heavy_quarks(events: ak.Array) -> ak.Array:
 
 def match_partons(partons: dict, jets: MatchingData) -> np.ndarray:
     """Greedy one-to-one matching by ascending dR < 0.4: jet index per parton ``[N, 6]``."""
-    deta = partons["eta"][:, :, None] - jets.eta[:, None, :]
-    dphi = np.mod(partons["phi"][:, :, None] - jets.phi[:, None, :] + np.pi, 2 * np.pi) - np.pi
-    dr = np.where(jets.mask[:, None, :], np.hypot(deta, dphi), np.inf)
+    dr = delta_r(partons["eta"][:, :, None], partons["phi"][:, :, None], jets.eta[:, None, :], jets.phi[:, None, :])
+    dr = np.where(jets.mask[:, None, :], dr, np.inf)
     n, n_partons, n_jets = dr.shape
     match = np.full((n, n_partons), -1, dtype=np.int64)
     rows = np.arange(n)
