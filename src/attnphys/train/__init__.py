@@ -78,10 +78,25 @@ Multi-process example (2 GPUs, or 2 CPU processes with gloo)::
     torchrun --standalone --nproc_per_node 2 -m attnphys.cli jets train --model pfn ...
 """
 
+import importlib
+
 from attnphys.train.config import TrainConfig, TrainResult
-from attnphys.train.data import TensorSet
-from attnphys.train.device import resolve_device
-from attnphys.train.engine import fit, load_weights, predict
+
+# The torch-backed parts load on first use, so a CLI that only declares training flags
+# (attnphys.train.options) does not import torch in stages that never train.
+_TORCH_PARTS = {
+    "TensorSet": "attnphys.train.data",
+    "resolve_device": "attnphys.train.device",
+    "fit": "attnphys.train.engine",
+    "load_weights": "attnphys.train.engine",
+    "predict": "attnphys.train.engine",
+}
+
+
+def __getattr__(name: str):
+    if name in _TORCH_PARTS:
+        return getattr(importlib.import_module(_TORCH_PARTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "TensorSet",
