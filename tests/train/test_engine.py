@@ -65,6 +65,21 @@ def test_bucketed_batches_cover_every_row_once_and_are_trimmed():
     assert padded_cells < unsorted
 
 
+def test_default_batches_mix_labels_that_follow_length():
+    """Towers per jet follow the prong class; default batches must still be random samples."""
+    n, classes = 2048, 4
+    length = torch.randint(1, 200, (n,), generator=torch.Generator().manual_seed(1))
+    label = length * classes // 200
+    data = TensorSet({"length": length, "label": label}, "length")
+
+    def majority(plan):
+        return np.mean([np.bincount(label[i].numpy(), minlength=classes).max() / len(i) for i in plan])
+
+    assert majority(batch_plan(data, 64, np.random.default_rng(0))) < 0.45
+    assert majority(batch_plan(data, 64, np.random.default_rng(0), pool=16)) > 0.9
+    assert TrainConfig().bucket_pool == 1
+
+
 def test_plan_depends_on_the_rng_seed_only():
     data = _padded_set(200)
     a = batch_plan(data, 16, np.random.default_rng([3, 1, 0]), pool=4)

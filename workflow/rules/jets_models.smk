@@ -35,6 +35,7 @@ rule jets_train:
         warmup_frac=JETS_TRAIN["warmup_frac"],
         schedule=JETS_TRAIN["schedule"],
         patience=JETS_TRAIN["patience"],
+        bucket_pool=JETS_TRAIN["bucket_pool"],
         compile="--compile" if JETS_TRAIN["compile"] else "",
         base_seed=config["seed"],
         device=config["device"],
@@ -49,7 +50,8 @@ rule jets_train:
         " --base-seed {params.base_seed} --dataset {JETS_DATASET_DIR:q} --out {params.outdir:q}"
         " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr}"
         " --weight-decay {params.weight_decay} --warmup-frac {params.warmup_frac}"
-        " --schedule {params.schedule} --patience {params.patience} {params.compile}"
+        " --schedule {params.schedule} --patience {params.patience} --bucket-pool {params.bucket_pool}"
+        " {params.compile}"
         " --params {params.model_params:q} --threads {threads} --device {params.device}"
         " --restart-stale > {log:q} 2>&1"
 

@@ -70,6 +70,7 @@ rule spanet_train:
         " --epochs {params.train[epochs]} --batch-size {params.train[batch_size]} --lr {params.train[lr]}"
         " --weight-decay {params.train[weight_decay]} --warmup-frac {params.train[warmup_frac]}"
         " --schedule {params.train[schedule]} --patience {params.train[patience]}"
+        " --bucket-pool {params.train[bucket_pool]}"
         " --dim {params.model[dim]} --heads {params.model[heads]} --layers {params.model[layers]}"
         " --branch-layers {params.model[branch_layers]} --tensor-dim {params.model[tensor_dim]}"
         " --seed {params.seed}"

@@ -26,7 +26,7 @@ class TrainConfig:
     threads: int = 0
     amp: bool = True
     compile: bool = False
-    bucket_pool: int = 16
+    bucket_pool: int = 1
     min_lr_frac: float = 0.0
 
     def __post_init__(self) -> None:

@@ -1,9 +1,10 @@
 """In-memory datasets of tensors, and their batches bucketed by length.
 
-Jets carry up to 230 towers but typically about 100. Drawing a pool of batches at random,
-sorting the pool by length and cutting it into batches keeps the batches random while
-each is trimmed to its own longest row, so compute follows the real towers, not the
-padding.
+Jets carry up to 230 towers but typically about 60. Every batch is trimmed to its own
+longest row, so compute follows the real towers, not the padding. Optionally a pool of
+batches drawn at random is sorted by length and cut again, which pads even less but makes
+each batch nearly uniform in length, hence in whatever the length follows (the prong
+class): the default pool of 1 keeps batches random.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class TensorSet:
 
 
 def batch_plan(
-    data: TensorSet, batch_size: int, rng: np.random.Generator | None = None, pool: int = 16
+    data: TensorSet, batch_size: int, rng: np.random.Generator | None = None, pool: int = 1
 ) -> list[np.ndarray]:
     """Row indices of each batch.
 

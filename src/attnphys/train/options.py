@@ -25,6 +25,8 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--schedule", choices=SCHEDULES, default=_DEFAULTS.schedule)
     group.add_argument("--patience", type=int, default=_DEFAULTS.patience,
                        help="early stopping: epochs without a better validation loss")
+    group.add_argument("--bucket-pool", type=int, default=_DEFAULTS.bucket_pool,
+                       help="batches drawn at random and sorted by length together (1: random batches)")
     group.add_argument("--device", choices=DEVICES, default=_DEFAULTS.device)
     group.add_argument("--threads", type=int, default=_DEFAULTS.threads,
                        help="torch threads (0: torch's default)")
@@ -36,5 +38,5 @@ def train_config(args: argparse.Namespace, **fixed) -> TrainConfig:
     return TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
         warmup_frac=args.warmup_frac, schedule=args.schedule, patience=args.patience,
-        device=args.device, threads=args.threads, compile=args.compile, **fixed,
+        bucket_pool=args.bucket_pool, device=args.device, threads=args.threads, compile=args.compile, **fixed,
     )
