@@ -147,5 +147,6 @@ def main() -> None:
     for label, rate in rates.items():
         print(f"  {label:20s} {rate:8.1f} jets/s  ({rate / rates['padded to 230']:.2f}x padded)")
 
+
 if __name__ == "__main__":
     main()
