@@ -46,6 +46,7 @@ def write_towers(path, cls, label, jet_pt, jet_mass, n_towers, rng, source_file=
             **{k: [np.asarray(v, np.float32) for v in vals] for k, vals in lists.items()},
             "source_file": [source_file or f"events/{cls}/{path.stem}.root"] * n,
             "source_entry": np.arange(n, dtype=np.int64) * 3,
+            "source_jet": np.zeros(n, dtype=np.int32),
         },
         schema=TOWER_SCHEMA,
     )

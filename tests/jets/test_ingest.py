@@ -182,8 +182,13 @@ def test_ingest_flat_uproot_names_and_qcd_truth(tmp_path):
 def test_windows_come_from_the_arguments(signal_file, tmp_path):
     path, _ = signal_file
     out = tmp_path / "wide.parquet"
-    assert ingest(path, "2", out, pt_window=(500.0, 1200.0), mass_window=(10.0, 700.0)) == 3
-    # Event 2 (light jet) now passes; event 1 does not: its leading jet is the 900 GeV recoil.
+    assert ingest(path, "2", out, pt_window=(500.0, 1200.0), mass_window=(10.0, 700.0)) == 4
+    # Event 2 (light jet) now passes, and so does event 1: its X jet (600 GeV) is the second
+    # jet behind the 900 GeV recoil, which is not truth-matched.
+    table = pq.read_table(out)
+    assert table["source_entry"].to_pylist() == [0, 1, 2, 5]
+    assert table["source_jet"].to_pylist() == [0, 1, 0, 0]
+    assert ingest(path, "2", out, pt_window=(500.0, 1200.0), mass_window=(10.0, 700.0), leading=1) == 3
     assert pq.read_table(out)["source_entry"].to_pylist() == [0, 2, 5]
     assert ingest(path, "2", out, pt_window=(1000.0, 1200.0), mass_window=(300.0, 350.0)) == 0
 
@@ -280,7 +285,7 @@ def test_empty_tree_and_no_passing_jet_give_empty_parquet_and_warning(tmp_path, 
     empty = write_delphes(tmp_path / "empty.root", [])
     assert uproot.open(empty)["Delphes"].num_entries == 0
     failing = write_delphes(tmp_path / "failing.root", [signal_event(pt_scale=0.5)] * 3)
-    for path, phrase in ((empty, "no entries"), (failing, "no leading jet of 3 events passed")):
+    for path, phrase in ((empty, "no entries"), (failing, "no jet of 3 events passed")):
         out = tmp_path / f"{path.stem}.parquet"
         with caplog.at_level(logging.WARNING, logger="attnphys.jets.ingest"):
             assert ingest(path, "2", out) == 0

@@ -73,6 +73,7 @@ def write_split(path: Path, n_per_class: int, rng: np.random.Generator) -> None:
             columns[f"tau{N}_b{beta}"] = pa.array(rng.uniform(0, 1, n) / N, pa.float32())
     columns["source_file"] = pa.array([f"toy_{k}.root" for k in labels])
     columns["source_entry"] = pa.array(np.arange(n), pa.int64())
+    columns["source_jet"] = pa.array(np.zeros(n), pa.int32())
     pq.write_table(pa.table(columns), path)
 
 

@@ -13,6 +13,7 @@ STAGES = {
     "train": "attnphys.jets.tagger",
     "evaluate": "attnphys.jets.evaluate",
     "report": "attnphys.jets.report",
+    "study": "attnphys.jets.physics_study",
 }
 
 

@@ -2,9 +2,11 @@
 
 Steps, each a pure function of the inputs and the seed:
 
-1. Per-jet random numbers from a hash of (seed, class, source file, entry): the flattening
-   rank and the split draw. A jet's numbers depend on its provenance only, so adding a chunk
-   never changes them and never moves a jet between train, val and test.
+1. Per-jet random numbers from a hash of its provenance: the flattening rank from (seed,
+   class, source file, entry, jet rank), the split draw from (seed, class, source file,
+   entry), so the jets of one event always share a split (no event is both trained on and
+   tested). A jet's numbers depend on its provenance only, so adding a chunk never changes
+   them and never moves a jet between train, val and test.
 2. Flattening: accept-reject with a fixed quota in a (mass, pT) grid of ``flatten_bins`` over
    the selection windows. With h[c, b] jets of class c in bin b, every (class, bin) cell keeps
    its k = min(ceil(jets_per_class / n_bins), min_{c,b} h[c, b]) jets of lowest rank, so every
@@ -44,7 +46,7 @@ from attnphys.parquet import read_columns
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "val", "test")
-SCALAR_COLUMNS = ("class", "jet_pt", "jet_mass", "source_file", "source_entry")
+SCALAR_COLUMNS = ("class", "jet_pt", "jet_mass", "source_file", "source_entry", "source_jet")
 FEATURE_BATCH = 4096  # jets per N-subjettiness call: amortises FastJet's per-call overhead
 
 
@@ -63,12 +65,15 @@ def dataset_schema(max_towers: int) -> pa.Schema:
     )
 
 
-def provenance_draws(seed: int, classes, files, entries) -> np.ndarray:
-    """Two uniforms in [0, 1) per jet (flattening rank, split) from a hash of its provenance."""
+def provenance_draws(seed: int, classes, files, entries, jets) -> np.ndarray:
+    """Two uniforms in [0, 1) per jet from hashes of its provenance: the flattening rank
+    (of the jet) and the split draw (of its event, shared by the jets of one event)."""
     out = np.empty((len(classes), 2))
-    for i, (cls, name, entry) in enumerate(zip(classes, files, entries)):
-        digest = hashlib.blake2b(f"{seed}|{cls}|{name}|{entry}".encode(), digest_size=16).digest()
-        out[i] = np.frombuffer(digest, dtype="<u8") / 2.0**64
+    for i, (cls, name, entry, jet) in enumerate(zip(classes, files, entries, jets)):
+        event = f"{seed}|{cls}|{name}|{entry}"
+        rank = hashlib.blake2b(f"{event}|{jet}".encode(), digest_size=8).digest()
+        split = hashlib.blake2b(event.encode(), digest_size=16).digest()[8:]
+        out[i] = np.frombuffer(rank + split, dtype="<u8") / 2.0**64
     return out
 
 
@@ -155,7 +160,8 @@ def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[s
     mass = np.array(column["jet_mass"], dtype=np.float64)
     pt = np.array(column["jet_pt"], dtype=np.float64)
 
-    draws = provenance_draws(seed, cls, column["source_file"], column["source_entry"])
+    draws = provenance_draws(seed, cls, column["source_file"], column["source_entry"],
+                             column["source_jet"])
     chosen, target, hist = flatten_quota(mass, pt, cls, list(classes), mass_window, pt_window,
                                          flatten_bins, jets_per_class, draws[:, 0])
     n_final = int(np.sum(chosen & (cls == classes[0])))
@@ -209,7 +215,8 @@ def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[s
             if not rows.any():
                 continue
             table = read_columns(path, ("class", "jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_towers",
-                                        *TOWER_LISTS, "source_file", "source_entry"), "towers file")
+                                        *TOWER_LISTS, "source_file", "source_entry", "source_jet"),
+                                 "towers file")
             batch.append((path, table.take(np.flatnonzero(rows)), which[file_index == i][rows]))
             if sum(t.num_rows for _, t, _ in batch) >= FEATURE_BATCH:
                 flush()
@@ -250,6 +257,7 @@ def jet_features(table: pa.Table, classes: list[str], max_towers: int, path) -> 
         _check_finite(table[name].to_numpy(), name, path)
     columns["source_file"] = table["source_file"]
     columns["source_entry"] = table["source_entry"]
+    columns["source_jet"] = table["source_jet"]
     return pa.table(columns, schema=dataset_schema(max_towers))
 
 

@@ -1,0 +1,241 @@
+"""Stage ``jets study``: why do our prong classes separate less than arXiv:2202.00723's?
+
+The study answers the question of issue 12 with numbers: it generates Pythia 8 events of
+each prong class (with the production definitions of ``attnphys.jets.prong_classes`` or a
+named variant of them, ``VARIANTS``), clusters each event at three levels
+
+- ``particle``: visible final-state particles (neutrinos dropped),
+- ``calo``: the ATLAS-like towers of ``attnphys.detector.calorimeter`` (the pipeline's input),
+- ``calo_fine``: the same calorimeter with the HCAL read out in the ECAL's 0.0174 x 1 degree cells,
+
+into anti-kT R = 1.2 jets, keeps every one of the two leading jets that passes the pT and
+mass windows and is truth-matched (the pipeline's definition, ``attnphys.jets.ingest``),
+and computes tau_N^(beta) (N = 1..8, beta = 0.5, 1, 2) with each axis choice of
+``attnphys.jets.nsubjettiness.AXES``. ``score`` then trains a fixed-capacity reference
+classifier (scikit-learn's HistGradientBoostingClassifier, 5-fold cross validation) on
+mass + 16 features of one configuration at a fixed number of jets per class, weighting each
+class flat in (mass, pT) like the dataset stage, and reports balanced accuracy and the
+confusion matrix. Switching one thing at a time (level, axes, beta, class definition, mass
+window) gives the diagnosis table of the README.
+
+Variants of the class definitions (``VARIANTS``; each changes only the settings named):
+
+- ``pipeline``: the definitions the pipeline used up to this study (6: m_t = 140 GeV;
+  8: m_h = 145, m_W = 65 GeV; 3: t' -> b W with m_W = 80.4).
+- ``sm``: Standard-Model intermediate masses wherever kinematically possible (6: m_t =
+  172.5; 8: m_h = 125 with h -> W W*, Pythia's off-shell W mass sampling).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+import awkward as ak
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from attnphys.detector.calorimeter import CALORIMETERS, FINE_CALORIMETERS, make_towers
+from attnphys.detector.jets import cluster
+from attnphys.event_record import SEED_MAX, final_state, generate_events, hard_process, start_pythia
+from attnphys.files import atomic_path
+from attnphys.jets.ingest import JET_RADIUS, truth_matched
+from attnphys.jets.nsubjettiness import AXES, nsubjettiness
+from attnphys.jets.prong_classes import CLASS_NAMES, PRONG_CLASSES, prong_class
+
+log = logging.getLogger(__name__)
+
+LEVELS = ("particle", "calo", "calo_fine")
+STUDY_BETAS = (0.5, 1, 2)
+RANKS = 2  # leading jets considered per event
+NEUTRINOS = (12, 14, 16)
+BATCH = 200
+
+# Settings replaced (by key before "=") in a class's definition, per variant.
+VARIANTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "pipeline": {},
+    "sm": {
+        "6": ("6:m0 = 172.5",),
+        "8": ("25:m0 = 125.", "24:m0 = 80.385"),
+    },
+}
+
+
+def class_settings(cls: str, variant: str) -> tuple[str, ...]:
+    """Pythia settings of class ``cls`` with the variant's replacements applied."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown study variant {variant!r}; expected one of {list(VARIANTS)}")
+    replace = {line.split("=")[0].strip(): line for line in VARIANTS[variant].get(cls, ())}
+    settings = [replace.pop(line.split("=")[0].strip(), line) for line in prong_class(cls).settings]
+    return (*settings, *replace.values())
+
+
+def _visible(particles: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    keep = ~np.isin(np.abs(particles["pid"]), NEUTRINOS)
+    return {k: v[keep] for k, v in particles.items()}
+
+
+def _lists(flat: dict[str, np.ndarray], n_events: int):
+    """(pt, eta, phi) awkward lists per event of massless inputs from Cartesian momenta."""
+    px, py, pz = flat["px"], flat["py"], flat["pz"]
+    pt = np.hypot(px, py)
+    moving = pt > 0
+    counts = np.bincount(flat["event"][moving], minlength=n_events)
+    eta = np.arcsinh(pz[moving] / pt[moving])
+    phi = np.arctan2(py[moving], px[moving])
+    return tuple(ak.unflatten(a, counts) for a in (pt[moving], eta, phi))
+
+
+def _jets_table(pt, eta, phi, particles, cls: str, level: str, pt_window, mass_window,
+                events_offset: int) -> pd.DataFrame:
+    """Selected, truth-matched jets among the RANKS leading ones, with their features."""
+    jets = cluster(pt, eta, phi, JET_RADIUS)
+    rows = []
+    for rank in range(RANKS):
+        jet = ak.pad_none(jets, rank + 1, axis=1)[:, rank]
+        jpt = ak.to_numpy(ak.fill_none(jet.pt, 0.0))
+        jmass = ak.to_numpy(ak.fill_none(jet.mass, 0.0))
+        passed = ((jpt >= pt_window[0]) & (jpt <= pt_window[1])
+                  & (jmass >= mass_window[0]) & (jmass <= mass_window[1]))
+        matched = ak.to_numpy(truth_matched(particles, cls, jet))
+        keep = np.flatnonzero(passed & matched)
+        if len(keep) == 0:
+            continue
+        picked = jet[keep]
+        idx = picked.constituents
+        cpt, ceta, cphi = pt[keep][idx], eta[keep][idx], phi[keep][idx]
+        table = {
+            "cls": cls, "level": level, "rank": rank, "event": events_offset + keep,
+            "pt": jpt[keep], "mass": jmass[keep], "n_constituents": ak.to_numpy(ak.num(idx)),
+        }
+        for axes in AXES:
+            taus = nsubjettiness(cpt, ceta, cphi, betas=STUDY_BETAS, axes=axes)
+            table.update({f"{axes}:{k}": v for k, v in taus.items()})
+        rows.append(pd.DataFrame(table))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def study_chunk(cls: str, variant: str, n_events: int, seed: int, chunk: int,
+                pt_window=(1000.0, 1200.0), mass_window=(300.0, 700.0)) -> pd.DataFrame:
+    """Generate ``n_events`` of one class variant; the selected jets at every level.
+
+    Also records per event the truth decay span: the largest dR between the candidate's
+    partons and their pT-weighted axis (column ``span`` of the matched candidate is not
+    needed: the ``rank``/``level`` rows carry what the classifier sees).
+    """
+    ss = np.random.SeedSequence([seed, chunk, CLASS_NAMES.index(cls), sorted(VARIANTS).index(variant), 1202])
+    pythia_ss, detector_ss = ss.spawn(2)
+    rng = np.random.default_rng(detector_ss)
+    pythia_seed = int(pythia_ss.generate_state(1, dtype=np.uint64)[0] % SEED_MAX) + 1
+    pythia = start_pythia(class_settings(cls, variant), pythia_seed)
+    frames, done = [], 0
+    with tqdm(total=n_events, desc=f"study {variant} class {cls}", unit="ev", mininterval=5) as bar:
+        while done < n_events:
+            n = min(BATCH, n_events - done)
+            events = generate_events(pythia, n)
+            particles = hard_process(events)
+            visible = _visible(final_state(events))
+            inputs = {"particle": _lists(visible, n)}
+            for level, calos in (("calo", CALORIMETERS), ("calo_fine", FINE_CALORIMETERS)):
+                towers = make_towers(visible, n, rng, calos)
+                inputs[level] = (towers.ET, towers.Eta, towers.Phi)
+            for level in LEVELS:
+                frames.append(_jets_table(*inputs[level], particles, cls, level, pt_window,
+                                          mass_window, events_offset=chunk * 10**7 + done))
+            done += n
+            bar.update(n)
+    out = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    out["variant"] = variant
+    out["n_generated"] = n_events
+    return out
+
+
+def flat_weights(frame: pd.DataFrame, bins=(8, 4), pt_window=(1000.0, 1200.0),
+                 mass_window=(300.0, 700.0)) -> np.ndarray:
+    """Per-jet weights making every class flat in (mass, pT) with equal total weight."""
+    mass_bin = np.clip(((frame["mass"] - mass_window[0]) / (mass_window[1] - mass_window[0])
+                        * bins[0]).astype(int), 0, bins[0] - 1)
+    pt_bin = np.clip(((frame["pt"] - pt_window[0]) / (pt_window[1] - pt_window[0])
+                      * bins[1]).astype(int), 0, bins[1] - 1)
+    cell = frame["cls"].astype(str) + ":" + mass_bin.astype(str) + ":" + pt_bin.astype(str)
+    counts = cell.map(cell.value_counts())
+    weight = 1.0 / counts.to_numpy(dtype=float)
+    per_class = pd.Series(weight).groupby(frame["cls"].to_numpy()).transform("sum").to_numpy()
+    return weight / per_class * len(frame) / frame["cls"].nunique()
+
+
+def feature_columns(axes: str, betas=(1, 2), n_max: int = 8, log_ratios: bool = False) -> list[str]:
+    """Mass + tau_N^(beta) columns of one axis choice (16 for the default betas)."""
+    return [f"{axes}:tau{n}_b{b}" for b in betas for n in range(1, n_max + 1)]
+
+
+def score(frame: pd.DataFrame, columns: list[str], jets_per_class: int, seed: int,
+          folds: int = 5) -> dict:
+    """Balanced accuracy (mean, std over folds) and row-normalised confusion of the tree.
+
+    Takes ``jets_per_class`` jets of each class at random (fewer if a class has fewer),
+    inputs ``mass`` + ``columns`` (taus as logarithms, so ratios are differences), flat
+    (mass, pT) weights in training and scoring.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import balanced_accuracy_score, confusion_matrix
+    from sklearn.model_selection import StratifiedKFold
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for cls, group in frame.groupby("cls"):
+        take = rng.permutation(len(group))[:jets_per_class]
+        parts.append(group.iloc[take])
+    data = pd.concat(parts, ignore_index=True)
+    classes = [c for c in CLASS_NAMES if c in set(data["cls"])]
+    y = data["cls"].map({c: i for i, c in enumerate(classes)}).to_numpy()
+    taus = np.log(np.maximum(data[columns].to_numpy(dtype=float), 1e-8))
+    x = np.column_stack([data["mass"].to_numpy(), taus])
+    w = flat_weights(data)
+    pred = np.zeros(len(y), dtype=int)
+    accuracies = []
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
+        model = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=31,
+                                               early_stopping=True, random_state=seed)
+        model.fit(x[train], y[train], sample_weight=w[train])
+        pred[test] = model.predict(x[test])
+        accuracies.append(balanced_accuracy_score(y[test], pred[test], sample_weight=w[test]))
+    confusion = confusion_matrix(y, pred, labels=range(len(classes)), sample_weight=w, normalize="true")
+    counts = data["cls"].value_counts()
+    return {
+        "accuracy": float(np.mean(accuracies)),
+        "accuracy_std": float(np.std(accuracies)),
+        "jets_per_class": int(counts.min()),
+        "classes": classes,
+        "confusion": confusion,
+    }
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    began = time.perf_counter()
+    frame = study_chunk(args.cls, args.variant, args.events, args.seed, args.chunk,
+                        tuple(args.pt_window), tuple(args.mass_window))
+    with atomic_path(args.out) as tmp:
+        frame.to_parquet(tmp, index=False)
+    log.info("study %s class %s chunk %d: %d jet rows from %d events in %.0f s",
+             args.variant, args.cls, args.chunk, len(frame), args.events, time.perf_counter() - began)
+    return 0
+
+
+def add_cli(subparsers) -> None:
+    parser = subparsers.add_parser("study", help="physics study: one class variant's jets at every level")
+    parser.add_argument("--class", dest="cls", required=True, choices=list(PRONG_CLASSES))
+    parser.add_argument("--variant", default="pipeline", choices=list(VARIANTS))
+    parser.add_argument("--events", type=int, required=True)
+    parser.add_argument("--chunk", type=int, default=0)
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--pt-window", nargs=2, type=float, default=[1000.0, 1200.0])
+    parser.add_argument("--mass-window", nargs=2, type=float, default=[300.0, 700.0])
+    parser.add_argument("--out", required=True, type=Path)
+    parser.set_defaults(func=_run_generate)
+
+
+
