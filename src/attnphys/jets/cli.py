@@ -14,6 +14,7 @@ STAGES = {
     "evaluate": "attnphys.jets.evaluate",
     "report": "attnphys.jets.report",
     "study": "attnphys.jets.physics_study",
+    "diagnosis": "attnphys.jets.diagnosis",
 }
 
 

@@ -11,12 +11,8 @@ named variant of them, ``VARIANTS``), clusters each event at three levels
 into anti-kT R = 1.2 jets, keeps every one of the two leading jets that passes the pT and
 mass windows and is truth-matched (the pipeline's definition, ``attnphys.jets.ingest``),
 and computes tau_N^(beta) (N = 1..8, beta = 0.5, 1, 2) with each axis choice of
-``attnphys.jets.nsubjettiness.AXES``. ``score`` then trains a fixed-capacity reference
-classifier (scikit-learn's HistGradientBoostingClassifier, 5-fold cross validation) on
-mass + 16 features of one configuration at a fixed number of jets per class, weighting each
-class flat in (mass, pT) like the dataset stage, and reports balanced accuracy and the
-confusion matrix. Switching one thing at a time (level, axes, beta, class definition, mass
-window) gives the diagnosis table of the README.
+``attnphys.jets.nsubjettiness.AXES``. ``attnphys jets diagnosis`` (``attnphys.jets.diagnosis``)
+scores each configuration with a fixed-capacity reference classifier.
 
 Variants of the class definitions (``VARIANTS``; each changes only the settings named):
 
@@ -122,9 +118,8 @@ def study_chunk(cls: str, variant: str, n_events: int, seed: int, chunk: int,
                 pt_window=(1000.0, 1200.0), mass_window=(300.0, 700.0)) -> pd.DataFrame:
     """Generate ``n_events`` of one class variant; the selected jets at every level.
 
-    Also records per event the truth decay span: the largest dR between the candidate's
-    partons and their pT-weighted axis (column ``span`` of the matched candidate is not
-    needed: the ``rank``/``level`` rows carry what the classifier sees).
+    One row per selected jet: class, level, rank (0 = leading), event, pT, mass,
+    constituent count and ``{axes}:tau{N}_b{beta}`` for every axis choice and beta.
     """
     ss = np.random.SeedSequence([seed, chunk, CLASS_NAMES.index(cls), sorted(VARIANTS).index(variant), 1202])
     pythia_ss, detector_ss = ss.spawn(2)
@@ -153,67 +148,6 @@ def study_chunk(cls: str, variant: str, n_events: int, seed: int, chunk: int,
     return out
 
 
-def flat_weights(frame: pd.DataFrame, bins=(8, 4), pt_window=(1000.0, 1200.0),
-                 mass_window=(300.0, 700.0)) -> np.ndarray:
-    """Per-jet weights making every class flat in (mass, pT) with equal total weight."""
-    mass_bin = np.clip(((frame["mass"] - mass_window[0]) / (mass_window[1] - mass_window[0])
-                        * bins[0]).astype(int), 0, bins[0] - 1)
-    pt_bin = np.clip(((frame["pt"] - pt_window[0]) / (pt_window[1] - pt_window[0])
-                      * bins[1]).astype(int), 0, bins[1] - 1)
-    cell = frame["cls"].astype(str) + ":" + mass_bin.astype(str) + ":" + pt_bin.astype(str)
-    counts = cell.map(cell.value_counts())
-    weight = 1.0 / counts.to_numpy(dtype=float)
-    per_class = pd.Series(weight).groupby(frame["cls"].to_numpy()).transform("sum").to_numpy()
-    return weight / per_class * len(frame) / frame["cls"].nunique()
-
-
-def feature_columns(axes: str, betas=(1, 2), n_max: int = 8, log_ratios: bool = False) -> list[str]:
-    """Mass + tau_N^(beta) columns of one axis choice (16 for the default betas)."""
-    return [f"{axes}:tau{n}_b{b}" for b in betas for n in range(1, n_max + 1)]
-
-
-def score(frame: pd.DataFrame, columns: list[str], jets_per_class: int, seed: int,
-          folds: int = 5) -> dict:
-    """Balanced accuracy (mean, std over folds) and row-normalised confusion of the tree.
-
-    Takes ``jets_per_class`` jets of each class at random (fewer if a class has fewer),
-    inputs ``mass`` + ``columns`` (taus as logarithms, so ratios are differences), flat
-    (mass, pT) weights in training and scoring.
-    """
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.metrics import balanced_accuracy_score, confusion_matrix
-    from sklearn.model_selection import StratifiedKFold
-
-    rng = np.random.default_rng(seed)
-    parts = []
-    for cls, group in frame.groupby("cls"):
-        take = rng.permutation(len(group))[:jets_per_class]
-        parts.append(group.iloc[take])
-    data = pd.concat(parts, ignore_index=True)
-    classes = [c for c in CLASS_NAMES if c in set(data["cls"])]
-    y = data["cls"].map({c: i for i, c in enumerate(classes)}).to_numpy()
-    taus = np.log(np.maximum(data[columns].to_numpy(dtype=float), 1e-8))
-    x = np.column_stack([data["mass"].to_numpy(), taus])
-    w = flat_weights(data)
-    pred = np.zeros(len(y), dtype=int)
-    accuracies = []
-    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
-        model = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=31,
-                                               early_stopping=True, random_state=seed)
-        model.fit(x[train], y[train], sample_weight=w[train])
-        pred[test] = model.predict(x[test])
-        accuracies.append(balanced_accuracy_score(y[test], pred[test], sample_weight=w[test]))
-    confusion = confusion_matrix(y, pred, labels=range(len(classes)), sample_weight=w, normalize="true")
-    counts = data["cls"].value_counts()
-    return {
-        "accuracy": float(np.mean(accuracies)),
-        "accuracy_std": float(np.std(accuracies)),
-        "jets_per_class": int(counts.min()),
-        "classes": classes,
-        "confusion": confusion,
-    }
-
-
 def _run_generate(args: argparse.Namespace) -> int:
     began = time.perf_counter()
     frame = study_chunk(args.cls, args.variant, args.events, args.seed, args.chunk,
@@ -236,6 +170,3 @@ def add_cli(subparsers) -> None:
     parser.add_argument("--mass-window", nargs=2, type=float, default=[300.0, 700.0])
     parser.add_argument("--out", required=True, type=Path)
     parser.set_defaults(func=_run_generate)
-
-
-

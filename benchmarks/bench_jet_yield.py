@@ -1,0 +1,118 @@
+"""Generated events and CPU seconds per flat-dataset jet, against bare Pythia in the same run.
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_jet_yield.py [--events 1500] [--classes 1 2 ...]
+
+For every class it generates ``--events`` events with the pipeline's settings, passes
+them through the calorimeter and the ingest selection (``attnphys.jets.ingest.select_jets``,
+the pipeline's own code, without the ROOT round trip), and records each event's pTHat.
+Then it prints, per class:
+
+- jets per event with the leading jet only and with the two leading jets (``--leading``);
+- the flat acceptance: jets per event that survive the dataset's (mass, pT) quota,
+  ``n_cells * min over cells of (jets in the cell / events)`` for the default 4 x 2 grid
+  (the ``jets.acceptance`` config key is this number, lowered by a safety margin);
+- for narrower pTHat windows inside the generated one: the fraction of accepted jets lost
+  (jets from events outside the window; the physics of the kept jets is unchanged when it
+  is small) and the events per flat jet they would need;
+- CPU seconds per event of the generation path and of a bare ``pythia.next()`` loop on the
+  same settings, alternated in this run, and so CPU seconds per flat jet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from attnphys.detector.calorimeter import make_towers
+from attnphys.event_record import final_state, generate_events, hard_process, start_pythia
+from attnphys.jets.generate import BATCH, chunk_seeds
+from attnphys.jets.ingest import select_jets
+from attnphys.jets.prong_classes import CLASS_NAMES, prong_class
+
+PT_WINDOW = (1000.0, 1200.0)
+MASS_WINDOW = (300.0, 700.0)
+GRID = (4, 2)
+
+
+def measure(cls: str, n_events: int, seed: int, leading: int):
+    """(pthat per event, accepted jets table, seconds of the generation path)."""
+    pythia_seed, rng = chunk_seeds(seed, cls, 0)
+    pythia = start_pythia(prong_class(cls).settings, pythia_seed)
+    began = time.process_time()
+    pthat, tables = [], []
+    done = 0
+    while done < n_events:
+        events = generate_events(pythia, min(BATCH, n_events - done))
+        towers = make_towers(final_state(events), len(events), rng)
+        table = select_jets(towers, hard_process(events), cls, 0, PT_WINDOW, MASS_WINDOW,
+                            "bench", first_entry=done, leading=leading)
+        tables.append(table.select(["jet_pt", "jet_mass", "source_entry", "source_jet"]).to_pandas())
+        pthat.append(np.sqrt(np.asarray(events.info.pT2Hat)))
+        done += len(events)
+    seconds = time.process_time() - began
+    import pandas as pd
+
+    return np.concatenate(pthat), pd.concat(tables, ignore_index=True), seconds
+
+
+def bare_seconds(cls: str, n_events: int, seed: int) -> float:
+    pythia = start_pythia(prong_class(cls).settings, chunk_seeds(seed, cls, 1)[0])
+    began = time.process_time()
+    for _ in range(n_events):
+        pythia.next()
+    return time.process_time() - began
+
+
+def flat_acceptance(jets, n_events: int) -> float:
+    mass_bin = np.clip(((jets["jet_mass"] - MASS_WINDOW[0]) / (MASS_WINDOW[1] - MASS_WINDOW[0])
+                        * GRID[0]).astype(int), 0, GRID[0] - 1)
+    pt_bin = np.clip(((jets["jet_pt"] - PT_WINDOW[0]) / (PT_WINDOW[1] - PT_WINDOW[0])
+                      * GRID[1]).astype(int), 0, GRID[1] - 1)
+    counts = np.bincount(mass_bin * GRID[1] + pt_bin, minlength=GRID[0] * GRID[1])
+    return GRID[0] * GRID[1] * counts.min() / n_events
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1500)
+    parser.add_argument("--classes", nargs="+", default=list(CLASS_NAMES))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--windows", nargs="+", default=["950:1300", "1000:1250"],
+                        help="narrower pTHat windows LO:HI to evaluate")
+    args = parser.parse_args()
+    windows = [tuple(float(x) for x in w.split(":")) for w in args.windows]
+    print(f"{args.events} events per class; pTHat windows evaluated: {windows}")
+    print("class | jets/ev lead1 | jets/ev lead2 | flat acc lead1 | flat acc lead2 | "
+          + " | ".join(f"loss {lo:.0f}-{hi:.0f} | ev/flat jet {lo:.0f}-{hi:.0f}" for lo, hi in windows)
+          + " | s/event job | s/event bare | s/flat jet (lead2, generated window)")
+    totals = {"lead1": [], "lead2": [], **{w: [] for w in windows}}
+    for cls in args.classes:
+        bare = bare_seconds(cls, max(args.events // 5, 50), args.seed) / max(args.events // 5, 50)
+        pthat, jets, seconds = measure(cls, args.events, args.seed, leading=2)
+        lead1 = jets[jets["source_jet"] == 0]
+        acc1 = flat_acceptance(lead1, args.events)
+        acc2 = flat_acceptance(jets, args.events)
+        totals["lead1"].append(1 / acc1 if acc1 else np.inf)
+        totals["lead2"].append(1 / acc2 if acc2 else np.inf)
+        cells = []
+        for lo, hi in windows:
+            inside_events = (pthat >= lo) & (pthat <= hi)
+            jet_pthat = pthat[jets["source_entry"].to_numpy()]
+            inside = (jet_pthat >= lo) & (jet_pthat <= hi)
+            loss = 1 - inside.mean() if len(jets) else 0.0
+            acc = flat_acceptance(jets[inside], inside_events.sum())
+            totals[(lo, hi)].append(1 / acc if acc else np.inf)
+            cells.append(f"{100 * loss:5.2f} % | {1 / acc if acc else np.inf:7.1f}")
+        per_event = seconds / args.events
+        print(f"{cls:>5} | {len(lead1) / args.events:.3f} | {len(jets) / args.events:.3f} | "
+              f"{acc1:.4f} | {acc2:.4f} | " + " | ".join(cells)
+              + f" | {per_event:.4f} | {bare:.4f} | {per_event / acc2 if acc2 else np.inf:.3f}")
+    print("generated events per flat jet, mean over classes:")
+    for key, values in totals.items():
+        print(f"  {key}: {np.mean(values):.1f}")
+
+
+if __name__ == "__main__":
+    main()
