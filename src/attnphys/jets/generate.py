@@ -25,7 +25,7 @@ from tqdm import tqdm
 from attnphys.detector.calorimeter import make_towers
 from attnphys.detector.delphes_tree import write_chunk
 from attnphys.event_record import SEED_MAX, final_state, generate_events, hard_process, start_pythia
-from attnphys.jets.prong_classes import prong_class
+from attnphys.jets.prong_classes import CLASS_NAMES, prong_class
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _run(args) -> int:
 
 def add_cli(subparsers) -> None:
     parser = subparsers.add_parser("generate", help=__doc__.splitlines()[0].split(": ", 1)[1])
-    parser.add_argument("--class", dest="cls", required=True, help="prong class: 1 2 3 4b 4q 6 8")
+    parser.add_argument("--class", dest="cls", required=True, choices=CLASS_NAMES, help="prong class")
     parser.add_argument("--chunk", type=int, required=True, help="chunk number (seeds the chunk)")
     parser.add_argument("--events", type=int, required=True, help="events to generate")
     parser.add_argument("--seed", type=int, required=True, help="master seed (config `seed`)")

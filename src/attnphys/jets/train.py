@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from attnphys.jets.models import build_model, count_parameters
+from attnphys.jets.models import MODELS, build_model, count_parameters
 from attnphys.jets.split import Jets, read_jets
 from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, load_weights
 from attnphys.train.options import add_train_options, train_config
@@ -151,7 +151,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def add_cli(subparsers) -> None:
     p = subparsers.add_parser("train", help="train one jet tagger (model, seed) on the Parquet dataset")
-    p.add_argument("--model", required=True, choices=["hl_dnn", "pfn", "transformer"])
+    p.add_argument("--model", required=True, choices=sorted(MODELS))
     p.add_argument("--seed", type=int, default=0, help="replica seed (one of jets.seeds)")
     p.add_argument("--base-seed", type=int, default=0, help="the config's master seed")
     p.add_argument("--dataset", type=Path, required=True, help="folder with train.parquet and val.parquet")
