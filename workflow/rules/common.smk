@@ -1,5 +1,6 @@
 # Config validation and shared definitions for every area's rules.
 
+import json
 import re
 
 from snakemake.utils import validate

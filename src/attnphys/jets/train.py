@@ -13,7 +13,6 @@ import argparse
 import dataclasses
 import functools
 import hashlib
-import json
 import logging
 import zlib
 from pathlib import Path
@@ -22,10 +21,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from attnphys.jets.models import MODELS, build_model, count_parameters
+from attnphys.jets.models import MODELS, build_model, count_parameters, model_class
 from attnphys.jets.split import Jets, read_jets
 from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, load_weights
 from attnphys.train.options import add_train_options, train_config
+from attnphys.train.params import add_params_option
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,12 @@ def train_seed(base_seed: int, model: str, seed: int) -> int:
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
+def data_sizes(train: Jets, val: Jets, towers: bool) -> dict:
+    """The model sizes the data sets: features per input row and classes (largest label + 1)."""
+    n_features = train.towers.shape[-1] if towers else train.hl.shape[1]
+    return {"n_features": int(n_features), "n_classes": int(max(train.label.max(), val.label.max())) + 1}
+
+
 def train_tagger(
     model_name: str,
     seed: int,
@@ -100,13 +106,14 @@ def train_tagger(
     params = dict(params or {})
     dataset = Path(dataset)
     run_seed = train_seed(base_seed, model_name, seed)
-    torch.manual_seed(run_seed)
-    model = build_model(model_name, **params)
-    inputs = tuple(model.inputs)
+    inputs = tuple(model_class(model_name).inputs)
     towers = "towers" in inputs
     train, val = (read_jets(dataset / f"{split}.parquet", need_towers=towers) for split in ("train", "val"))
     if len(train) == 0 or len(val) == 0:
         raise ValueError(f"{dataset}: empty split (train {len(train)} jets, val {len(val)} jets)")
+    sizes = data_sizes(train, val, towers)
+    torch.manual_seed(run_seed)
+    model = build_model(model_name, **sizes, params=params)
     standardise_from(model, train)
     classes = class_names(train, model.n_classes)
     used = (lambda j: (j.towers, j.mask)) if towers else (lambda j: (j.hl,))
@@ -114,7 +121,7 @@ def train_tagger(
         "model": model_name, "params": params, "seed": seed, "base_seed": base_seed,
         "train_sha1": _digest(train.label, *used(train)), "val_sha1": _digest(val.label, *used(val)),
     }
-    extra = {"model": model_name, "params": params, "seed": seed, "train_seed": run_seed,
+    extra = {"model": model_name, "params": params, "sizes": sizes, "seed": seed, "train_seed": run_seed,
              "classes": classes, "inputs": list(inputs), "n_params": count_parameters(model),
              "n_train": len(train), "n_val": len(val)}
     config = dataclasses.replace(config, seed=run_seed)
@@ -130,21 +137,15 @@ def load_tagger(model_dir: str | Path) -> tuple[torch.nn.Module, dict]:
     path = Path(model_dir) / "model.pt"
     weights = load_weights(path)
     info = weights["extra"]
-    if not isinstance(info, dict) or "model" not in info:
-        raise ValueError(f"{path}: field 'extra' lacks the tagger record (model, params, classes)")
-    model = build_model(info["model"], **info.get("params", {}))
+    if not isinstance(info, dict) or not {"model", "params", "sizes"} <= set(info):
+        raise ValueError(f"{path}: field 'extra' lacks the tagger record (model, params, sizes)")
+    model = build_model(info["model"], **info["sizes"], params=info["params"])
     model.load_state_dict(weights["state_dict"])
     return model.eval(), info
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        params = json.loads(args.params)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"--params: not valid JSON ({err})") from err
-    if not isinstance(params, dict):
-        raise ValueError("--params: must be a JSON object")
-    train_tagger(args.model, args.seed, args.dataset, args.out, train_config(args), params, args.base_seed,
+    train_tagger(args.model, args.seed, args.dataset, args.out, train_config(args), args.params, args.base_seed,
                  "restart" if args.restart_stale else "error")
     return 0
 
@@ -156,7 +157,7 @@ def add_cli(subparsers) -> None:
     p.add_argument("--base-seed", type=int, default=0, help="the config's master seed")
     p.add_argument("--dataset", type=Path, required=True, help="folder with train.parquet and val.parquet")
     p.add_argument("--out", type=Path, required=True, help="output folder (model.pt, history.csv)")
-    p.add_argument("--params", default="{}", help="JSON object of build_model overrides")
+    add_params_option(p, "the model's constructor")
     add_train_options(p)
     p.add_argument("--restart-stale", action="store_true",
                    help="start afresh if checkpoint_last.pt was written for other settings (else: error)")
