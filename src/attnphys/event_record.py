@@ -38,6 +38,8 @@ import awkward as ak
 import numpy as np
 import pythia8mc
 
+from attnphys.kinematics import pt_eta_phi
+
 SEED_MAX = 900_000_000
 _MAX_LINK_STEPS = 500
 
@@ -172,9 +174,7 @@ def hard_process(events: ak.Array) -> ak.Array:
     pz = ak.to_numpy(p.pz)[source]
     e = ak.to_numpy(p.e)[source]
     mass = ak.to_numpy(ak.flatten(prt.m))[source]
-    pt = np.hypot(px, py)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        eta = np.where(pt > 0, np.arcsinh(pz / pt), np.sign(pz) * 999.9)
+    pt, eta, phi = pt_eta_phi(px, py, pz)
     kept_pid = pid[kept]
     charge = np.zeros(len(kept), dtype=np.int32)
     for apid, q in _CHARGED.items():
@@ -191,7 +191,7 @@ def hard_process(events: ak.Array) -> ak.Array:
             "D2": d2.astype(np.int32),
             "PT": pt.astype(f4),
             "Eta": eta.astype(f4),
-            "Phi": np.arctan2(py, px).astype(f4),
+            "Phi": phi.astype(f4),
             "Mass": mass.astype(f4),
             "E": e.astype(f4),
             "Px": px.astype(f4),

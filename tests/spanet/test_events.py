@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attnphys.spanet.chi2 import four_vectors, invariant_mass
+from attnphys.spanet.chi2 import four_vectors, mass
 from attnphys.spanet.events import chunk_seeds, generate_chunk, match_partons
 from attnphys.spanet.h5layout import MatchingData
 
@@ -64,8 +64,8 @@ def test_matched_partons_give_w_and_top_masses(chunk):
     for top in range(2):
         ev = np.flatnonzero((t[:, top] >= 0).all(-1))
         w = p[ev, t[ev, top, 1]] + p[ev, t[ev, top, 2]]
-        w_masses.append(invariant_mass(w))
-        top_masses.append(invariant_mass(w + p[ev, t[ev, top, 0]]))
+        w_masses.append(mass(w))
+        top_masses.append(mass(w + p[ev, t[ev, top, 0]]))
     w_masses, top_masses = np.concatenate(w_masses), np.concatenate(top_masses)
     assert len(w_masses) > 20
     assert 72 < np.median(w_masses) < 90  # m_W = 80.4 GeV

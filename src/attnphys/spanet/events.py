@@ -23,6 +23,7 @@ from attnphys.detector.calorimeter import make_towers
 from attnphys.detector.energy_scale import apply_energy_scale
 from attnphys.detector.jets import cluster
 from attnphys.event_record import SEED_MAX, final_state, generate_events, hard_process, start_pythia
+from attnphys.kinematics import pt_eta_phi
 from attnphys.spanet.h5layout import MatchingData
 
 TTBAR_SETTINGS = (
@@ -82,17 +83,10 @@ def heavy_quarks(events: ak.Array) -> ak.Array:
     """b and c quarks anywhere in each event record, as (pid, pt, eta, phi) records."""
     prt = events.prt
     heavy = prt[(np.abs(prt.id) == 4) | (np.abs(prt.id) == 5)]
-    pt = np.hypot(heavy.p.px, heavy.p.py)
-    moving = pt > 0
-    heavy, pt = heavy[moving], pt[moving]
-    return ak.zip(
-        {
-            "pid": heavy.id,
-            "pt": pt,
-            "eta": np.arcsinh(heavy.p.pz / pt),
-            "phi": np.arctan2(heavy.p.py, heavy.p.px),
-        }
-    )
+    pt, eta, phi = pt_eta_phi(*(ak.to_numpy(ak.flatten(heavy.p[c])) for c in ("px", "py", "pz")))
+    counts = ak.to_numpy(ak.num(heavy.id))
+    quarks = ak.unflatten(ak.zip({"pid": ak.to_numpy(ak.flatten(heavy.id)), "pt": pt, "eta": eta, "phi": phi}), counts)
+    return quarks[quarks.pt > 0]
 
 
 def match_partons(partons: dict, jets: MatchingData) -> np.ndarray:
