@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from attnphys.spanet.chi2 import four_vectors, mass
-from attnphys.spanet.events import chunk_seeds, generate_chunk, match_partons
+from attnphys.spanet.events import generate_chunk, match_partons
 from attnphys.spanet.h5layout import MatchingData
 
 
@@ -27,12 +27,6 @@ def test_greedy_matching_by_ascending_dr():
         "phi": np.array([[0.0, 0.0, 0.0, 0.0, 3.0, 3.0]]),
     }
     assert match_partons(partons, jets).tolist() == [[1, 0, -1, 2, -1, -1]]
-
-
-def test_chunk_seeds_are_distinct_and_stable():
-    a, _ = chunk_seeds(1, 0)
-    b, _ = chunk_seeds(1, 1)
-    assert a != b and a == chunk_seeds(1, 0)[0] and 1 <= a <= 900_000_000
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import dataclasses
 import functools
 import hashlib
 import logging
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ import torch.nn.functional as F
 
 from attnphys.jets.models import MODELS, build_model, count_parameters, model_class
 from attnphys.jets.split import Jets, read_jets
+from attnphys.seeding import integer
 from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, load_weights
 from attnphys.train.options import add_train_options, train_config
 from attnphys.train.params import add_params_option
@@ -82,8 +82,7 @@ def _digest(*arrays: np.ndarray) -> str:
 
 def train_seed(base_seed: int, model: str, seed: int) -> int:
     """Seed of one (model, replica seed) run, derived from the config's master seed."""
-    entropy = [base_seed, zlib.crc32(b"jets"), zlib.crc32(model.encode()), seed]
-    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+    return integer(base_seed, "jets", "train", model, seed)
 
 
 def data_sizes(train: Jets, val: Jets, towers: bool) -> dict:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from attnphys.neutron_stars.dataset import COEFFICIENTS, Prior
+from attnphys.seeding import integer
 from attnphys.train.options import add_train_options, train_config
 from attnphys.train.params import add_params_option
 
@@ -46,7 +47,7 @@ def _dataset(args: argparse.Namespace) -> None:
 def _train(args: argparse.Namespace) -> None:
     from attnphys.neutron_stars.network import train_network
 
-    train_network(args.dataset, args.n_stars, Path(args.out_dir), train_config(args, seed=args.seed), args.params)
+    train_network(args.dataset, args.n_stars, Path(args.out_dir), train_config(args, seed=integer(args.seed, "neutron_stars", "train", args.n_stars)), args.params)
 
 
 def _predict(args: argparse.Namespace) -> None:

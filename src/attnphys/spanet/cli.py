@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from attnphys.files import atomic_path
+from attnphys.seeding import integer
 from attnphys.train.options import add_train_options, train_config
 from attnphys.train.params import add_params_option
 
@@ -32,7 +33,7 @@ def _dataset(args: argparse.Namespace) -> None:
 def _train(args: argparse.Namespace) -> None:
     from attnphys.spanet.train import train_spanet
 
-    train_spanet(args.train, args.val, args.out, train_config(args, seed=args.seed), args.params)
+    train_spanet(args.train, args.val, args.out, train_config(args, seed=integer(args.seed, "spanet", "train")), args.params)
 
 
 def _evaluate(args: argparse.Namespace) -> None:
