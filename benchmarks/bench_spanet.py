@@ -22,7 +22,7 @@ import torch
 from attnphys.spanet.chi2 import chi2_assign
 from attnphys.spanet.h5layout import MatchingData
 from attnphys.spanet.model import SpaNet, assign, jet_features
-from attnphys.spanet.train import MODEL_DEFAULTS, load_spanet
+from attnphys.spanet.train import load_spanet
 
 TALK_MS = {"chi2": 369.0, "spanet": 4.4}
 TARGET_MS = 0.5
@@ -69,7 +69,7 @@ def main() -> None:
         model = load_spanet(args.checkpoint)
     else:
         torch.manual_seed(0)
-        model = SpaNet(np.zeros(4), np.ones(4), **MODEL_DEFAULTS).eval()
+        model = SpaNet(np.zeros(4), np.ones(4)).eval()
     x, mask = torch.from_numpy(jet_features(data)), torch.from_numpy(data.mask)
 
     def spanet(sl):

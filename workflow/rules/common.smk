@@ -1,6 +1,11 @@
 # Config validation and shared definitions for every area's rules.
 
+import json
+import re
+
 from snakemake.utils import validate
+
+from attnphys.jets.prong_classes import CLASS_NAMES
 
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
 
@@ -13,12 +18,17 @@ def check_config(cfg):
             raise ValueError(f"config key jets.{key}: min {lo} must be below max {hi}")
     if abs(sum(cfg["jets"]["split"]) - 1.0) > 1e-6:
         raise ValueError(f"config key jets.split: fractions {cfg['jets']['split']} must sum to 1")
-    unknown = set(cfg["jets"]["acceptance"]) - {"1", "2", "3", "4b", "4q", "6", "8"}
+    unknown = set(cfg["jets"]["acceptance"]) - set(CLASS_NAMES)
     if unknown:
         raise ValueError(f"config key jets.acceptance: unknown classes {sorted(unknown)}")
     for cls in cfg["jets"]["classes"]:
         if cls not in cfg["jets"]["acceptance"]:
             raise ValueError(f"config key jets.acceptance: no acceptance for class {cls!r}")
+
+
+def alternatives(names):
+    """Wildcard constraint matching exactly one of `names` (classes, models from the config)."""
+    return "|".join(re.escape(str(name)) for name in names)
 
 
 check_config(config)

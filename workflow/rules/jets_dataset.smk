@@ -59,7 +59,7 @@ rule jets_ingest:
     output:
         f"{OUT}/jets/towers/{{cls}}/{{chunk}}.parquet",
     wildcard_constraints:
-        cls="1|2|3|4b|4q|6|8",
+        cls=alternatives(config["jets"]["classes"]),
         chunk=r"[A-Za-z0-9_]+(-[0-9a-f]{8})?",
     params:
         pt_window=config["jets"]["pt_window"],

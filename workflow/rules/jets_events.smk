@@ -30,7 +30,7 @@ rule jets_generate:
         seed=config["seed"],
         events=config["jets"]["events_per_chunk"],
     wildcard_constraints:
-        cls="1|2|3|4b|4q|6|8",
+        cls=alternatives(config["jets"]["classes"]),
         chunk=r"\d+",
     threads: 1
     shell:

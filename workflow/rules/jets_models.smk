@@ -15,7 +15,7 @@ JETS_TRAIN = config["jets"]["train"]
 
 
 wildcard_constraints:
-    model="hl_dnn|pfn|transformer",
+    model=alternatives(config["jets"]["models"]),
     seed=r"\d+",
 
 

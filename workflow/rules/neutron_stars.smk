@@ -41,7 +41,7 @@ rule neutron_stars_train:
         history=f"{NS}/network/stars{{n}}/history.csv",
     params:
         train=NS_CFG["train"],
-        model=NS_CFG["model"],
+        model=json.dumps(NS_CFG["model"], sort_keys=True),
         seed=config["seed"],
         device=config["device"],
         outdir=lambda w: f"{NS}/network/stars{w.n}",
@@ -51,8 +51,7 @@ rule neutron_stars_train:
         "{ATTNPHYS} neutron-stars train --dataset {input:q} --n-stars {wildcards.n}"
         " --epochs {params.train[epochs]} --batch-size {params.train[batch_size]} --lr {params.train[lr]}"
         " --weight-decay {params.train[weight_decay]} --patience {params.train[patience]}"
-        " --d-model {params.model[d_model]} --n-heads {params.model[n_heads]}"
-        " --n-layers {params.model[n_layers]} --d-ff {params.model[d_ff]}"
+        " --params {params.model:q}"
         " --seed {params.seed} --device {params.device} --threads 1 --out-dir {params.outdir:q} > {log} 2>&1"
 
 

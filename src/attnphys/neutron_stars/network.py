@@ -19,11 +19,9 @@ from attnphys.files import atomic_path
 from attnphys.neutron_stars.dataset import coefficient_names, coefficients, read_dataset, stars
 from attnphys.neutron_stars.model import StarSetRegressor
 from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, load_weights, predict
+from attnphys.train.params import construct
 
 log = logging.getLogger(__name__)
-
-MODEL_DEFAULTS = {"d_model": 64, "n_heads": 4, "n_layers": 2, "d_ff": 128}
-
 
 def _standardisation(values: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     return values.mean(axis=axes), values.std(axis=axes) + 1e-12
@@ -46,7 +44,7 @@ def train_network(
     dataset: Path, n_stars: int, outdir: Path, config: TrainConfig, model_params: dict | None = None
 ) -> TrainResult:
     """Fit the set model on the first ``n_stars`` observed stars of every sample."""
-    params = {**MODEL_DEFAULTS, **(model_params or {})}
+    params = dict(model_params or {})
     frame = read_dataset(dataset)
     train, val = frame[frame["split"] == "train"], frame[frame["split"] == "val"]
     x_train, y_train = stars(train, n_stars), coefficients(train)
@@ -55,7 +53,7 @@ def train_network(
     norm = {"x_mean": x_mean, "x_std": x_std, "y_mean": y_mean, "y_std": y_std}
     names = coefficient_names(frame)
     torch.manual_seed(config.seed)
-    model = StarSetRegressor(len(names), **params)
+    model = construct(StarSetRegressor, params, "neutron_stars.model", n_outputs=len(names))
     log.info("star-set model: %d parameters, %d stars, %d train / %d val samples",
              sum(p.numel() for p in model.parameters()), n_stars, len(train), len(val))
     fingerprint = {"model": params, "n_stars": n_stars, "dataset": Path(dataset).name,
@@ -73,7 +71,7 @@ def load_network(path: Path) -> tuple[StarSetRegressor, dict]:
     for key in ("model", "n_stars", "coefficients", "x_mean", "y_mean"):
         if key not in extra:
             raise ValueError(f"{path}: extra lacks {key!r}; not a neutron-star model.pt")
-    model = StarSetRegressor(len(extra["coefficients"]), **extra["model"])
+    model = construct(StarSetRegressor, extra["model"], "neutron_stars.model", n_outputs=len(extra["coefficients"]))
     model.load_state_dict(weights["state_dict"])
     norm = {key: np.asarray(extra[key]) for key in ("x_mean", "x_std", "y_mean", "y_std")}
     return model.eval(), {**extra, **norm}

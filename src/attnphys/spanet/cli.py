@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 from attnphys.files import atomic_path
+from attnphys.seeding import integer
 from attnphys.train.options import add_train_options, train_config
+from attnphys.train.params import add_params_option
 
 
 def _generate(args: argparse.Namespace) -> None:
@@ -31,10 +33,7 @@ def _dataset(args: argparse.Namespace) -> None:
 def _train(args: argparse.Namespace) -> None:
     from attnphys.spanet.train import train_spanet
 
-    config = train_config(args, seed=args.seed)
-    params = {"dim": args.dim, "heads": args.heads, "layers": args.layers, "branch_layers": args.branch_layers,
-              "tensor_dim": args.tensor_dim}
-    train_spanet(args.train, args.val, args.out, config, params)
+    train_spanet(args.train, args.val, args.out, train_config(args, seed=integer(args.seed, "spanet", "train")), args.params)
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -70,11 +69,7 @@ def register(subparsers) -> None:
     p.add_argument("--val", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True, help="run directory (model.pt, history.csv)")
     add_train_options(p)
-    p.add_argument("--dim", type=int, default=64)
-    p.add_argument("--heads", type=int, default=4)
-    p.add_argument("--layers", type=int, default=4)
-    p.add_argument("--branch-layers", type=int, default=1)
-    p.add_argument("--tensor-dim", type=int, default=32)
+    add_params_option(p, "SpaNet (spanet/model.py)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_train)
 

@@ -1,7 +1,8 @@
 """``fit`` and ``predict``: the training loop and batched inference shared by every area.
 
-Reproducibility: the data order of epoch ``e`` comes from ``SeedSequence([seed, e])`` and
-torch is reseeded from ``(seed, e, rank)`` at the start of each epoch, so a run resumed
+Reproducibility: the data order of epoch ``e`` comes from the stream ("train", "order", e) of
+the run's seed and torch is reseeded from ("train", "weights", e, rank) at the start of each
+epoch (``attnphys.seeding``), so a run resumed
 from the checkpoint of epoch ``e`` continues exactly as the uninterrupted run would.
 """
 
@@ -21,6 +22,7 @@ import torch
 from tqdm import tqdm
 
 from attnphys.files import atomic_path
+from attnphys.seeding import generator, integer
 from attnphys.train import checkpoint
 from attnphys.train.config import TrainConfig, TrainResult
 from attnphys.train.data import TensorSet, batch_plan, gather
@@ -34,10 +36,6 @@ LossFn = Callable[[torch.nn.Module, dict], tuple[torch.Tensor, dict]]
 HISTORY_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "val_seconds")
 CHECKPOINT = "checkpoint_last.pt"
 BEST = "model.pt"
-
-
-def _seed(*entropy: int) -> int:
-    return int(np.random.SeedSequence(list(entropy)).generate_state(1)[0])
 
 
 def _autocast(device: torch.device, amp: bool):
@@ -204,8 +202,8 @@ def fit(
     for epoch in range(state["epoch"], config.epochs):
         if state["stopped"]:
             break
-        torch.manual_seed(_seed(config.seed, epoch, 1, ranks.rank))
-        plan = batch_plan(train, config.batch_size, np.random.default_rng([config.seed, epoch, 0]), config.bucket_pool)
+        torch.manual_seed(integer(config.seed, "train", "weights", epoch, ranks.rank))
+        plan = batch_plan(train, config.batch_size, generator(config.seed, "train", "order", epoch), config.bucket_pool)
         shards = _shards(plan, ranks, True)
         lr = schedule.at(state["step"])
         bar = tqdm(total=len(shards), desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch",
