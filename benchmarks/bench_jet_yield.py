@@ -24,41 +24,48 @@ import argparse
 import time
 
 import numpy as np
+import pandas as pd
 
 from attnphys.detector.calorimeter import make_towers
-from attnphys.event_record import final_state, generate_events, hard_process, start_pythia
-from attnphys.jets.generate import BATCH, chunk_seeds
+from attnphys.event_record import final_state, hard_process, pythia_batches, start_pythia
+from attnphys.jets.generate import BATCH
 from attnphys.jets.ingest import select_jets
 from attnphys.jets.prong_classes import CLASS_NAMES, prong_class
+from attnphys.seeding import pythia_and_detector
 
 PT_WINDOW = (1000.0, 1200.0)
 MASS_WINDOW = (300.0, 700.0)
 GRID = (4, 2)
 
 
-def measure(cls: str, n_events: int, seed: int, leading: int):
+def settings(cls: str, pthat=None) -> tuple[str, ...]:
+    """The class's Pythia settings, with the pTHat window replaced when ``pthat`` is given."""
+    lines = prong_class(cls).settings
+    if pthat is None:
+        return lines
+    lines = tuple(s for s in lines if not s.startswith(("PhaseSpace:pTHatMin", "PhaseSpace:pTHatMax")))
+    return (*lines, f"PhaseSpace:pTHatMin = {pthat[0]}", f"PhaseSpace:pTHatMax = {pthat[1]}")
+
+
+def measure(cls: str, n_events: int, seed: int, leading: int, pthat=None):
     """(pthat per event, accepted jets table, seconds of the generation path)."""
-    pythia_seed, rng = chunk_seeds(seed, cls, 0)
-    pythia = start_pythia(prong_class(cls).settings, pythia_seed)
+    pythia_seed, rng = pythia_and_detector(seed, "jets", "generate", cls, 0)
     began = time.process_time()
-    pthat, tables = [], []
+    pthat_of_event, tables = [], []
     done = 0
-    while done < n_events:
-        events = generate_events(pythia, min(BATCH, n_events - done))
+    for events in pythia_batches(settings(cls, pthat), pythia_seed, n_events, BATCH, f"class {cls}"):
         towers = make_towers(final_state(events), len(events), rng)
         table = select_jets(towers, hard_process(events), cls, 0, PT_WINDOW, MASS_WINDOW,
                             "bench", first_entry=done, leading=leading)
         tables.append(table.select(["jet_pt", "jet_mass", "source_entry", "source_jet"]).to_pandas())
-        pthat.append(np.sqrt(np.asarray(events.info.pT2Hat)))
+        pthat_of_event.append(np.sqrt(np.asarray(events.info.pT2Hat)))
         done += len(events)
     seconds = time.process_time() - began
-    import pandas as pd
-
-    return np.concatenate(pthat), pd.concat(tables, ignore_index=True), seconds
+    return np.concatenate(pthat_of_event), pd.concat(tables, ignore_index=True), seconds
 
 
-def bare_seconds(cls: str, n_events: int, seed: int) -> float:
-    pythia = start_pythia(prong_class(cls).settings, chunk_seeds(seed, cls, 1)[0])
+def bare_seconds(cls: str, n_events: int, seed: int, pthat=None) -> float:
+    pythia = start_pythia(settings(cls, pthat), pythia_and_detector(seed, "jets", "generate", cls, 1)[0])
     began = time.process_time()
     for _ in range(n_events):
         pythia.next()
@@ -81,7 +88,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--windows", nargs="+", default=["950:1300", "1000:1250"],
                         help="narrower pTHat windows LO:HI to evaluate")
+    parser.add_argument("--generate-pthat", nargs=2, type=float, default=None, metavar=("LO", "HI"),
+                        help="generate with this pTHat window instead of the class's")
     args = parser.parse_args()
+    pthat = tuple(args.generate_pthat) if args.generate_pthat else None
     windows = [tuple(float(x) for x in w.split(":")) for w in args.windows]
     print(f"{args.events} events per class; pTHat windows evaluated: {windows}")
     print("class | jets/ev lead1 | jets/ev lead2 | flat acc lead1 | flat acc lead2 | "
@@ -89,8 +99,8 @@ def main() -> None:
           + " | s/event job | s/event bare | s/flat jet (lead2, generated window)")
     totals = {"lead1": [], "lead2": [], **{w: [] for w in windows}}
     for cls in args.classes:
-        bare = bare_seconds(cls, max(args.events // 5, 50), args.seed) / max(args.events // 5, 50)
-        pthat, jets, seconds = measure(cls, args.events, args.seed, leading=2)
+        bare = bare_seconds(cls, max(args.events // 5, 50), args.seed, pthat) / max(args.events // 5, 50)
+        pthat_of_event, jets, seconds = measure(cls, args.events, args.seed, leading=2, pthat=pthat)
         lead1 = jets[jets["source_jet"] == 0]
         acc1 = flat_acceptance(lead1, args.events)
         acc2 = flat_acceptance(jets, args.events)
@@ -98,8 +108,8 @@ def main() -> None:
         totals["lead2"].append(1 / acc2 if acc2 else np.inf)
         cells = []
         for lo, hi in windows:
-            inside_events = (pthat >= lo) & (pthat <= hi)
-            jet_pthat = pthat[jets["source_entry"].to_numpy()]
+            inside_events = (pthat_of_event >= lo) & (pthat_of_event <= hi)
+            jet_pthat = pthat_of_event[jets["source_entry"].to_numpy()]
             inside = (jet_pthat >= lo) & (jet_pthat <= hi)
             loss = 1 - inside.mean() if len(jets) else 0.0
             acc = flat_acceptance(jets[inside], inside_events.sum())

@@ -32,15 +32,16 @@ from pathlib import Path
 import awkward as ak
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from attnphys.detector.calorimeter import CALORIMETERS, FINE_CALORIMETERS, make_towers
 from attnphys.detector.jets import cluster
-from attnphys.event_record import SEED_MAX, final_state, generate_events, hard_process, start_pythia
+from attnphys.event_record import final_state, hard_process, pythia_batches
 from attnphys.files import atomic_path
 from attnphys.jets.ingest import JET_RADIUS, truth_matched
 from attnphys.jets.nsubjettiness import AXES, nsubjettiness
-from attnphys.jets.prong_classes import CLASS_NAMES, PRONG_CLASSES, prong_class
+from attnphys.jets.prong_classes import PRONG_CLASSES, prong_class
+from attnphys.kinematics import pt_eta_phi
+from attnphys.seeding import pythia_and_detector
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +76,11 @@ def _visible(particles: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def _lists(flat: dict[str, np.ndarray], n_events: int):
-    """(pt, eta, phi) awkward lists per event of massless inputs from Cartesian momenta."""
-    px, py, pz = flat["px"], flat["py"], flat["pz"]
-    pt = np.hypot(px, py)
+    """(pt, eta, phi) awkward lists per event of the particles with pT > 0 (massless)."""
+    pt, eta, phi = pt_eta_phi(flat["px"], flat["py"], flat["pz"])
     moving = pt > 0
     counts = np.bincount(flat["event"][moving], minlength=n_events)
-    eta = np.arcsinh(pz[moving] / pt[moving])
-    phi = np.arctan2(py[moving], px[moving])
-    return tuple(ak.unflatten(a, counts) for a in (pt[moving], eta, phi))
+    return tuple(ak.unflatten(a[moving], counts) for a in (pt, eta, phi))
 
 
 def _jets_table(pt, eta, phi, particles, cls: str, level: str, pt_window, mass_window,
@@ -121,27 +119,21 @@ def study_chunk(cls: str, variant: str, n_events: int, seed: int, chunk: int,
     One row per selected jet: class, level, rank (0 = leading), event, pT, mass,
     constituent count and ``{axes}:tau{N}_b{beta}`` for every axis choice and beta.
     """
-    ss = np.random.SeedSequence([seed, chunk, CLASS_NAMES.index(cls), sorted(VARIANTS).index(variant), 1202])
-    pythia_ss, detector_ss = ss.spawn(2)
-    rng = np.random.default_rng(detector_ss)
-    pythia_seed = int(pythia_ss.generate_state(1, dtype=np.uint64)[0] % SEED_MAX) + 1
-    pythia = start_pythia(class_settings(cls, variant), pythia_seed)
+    pythia_seed, rng = pythia_and_detector(seed, "jets", "study", variant, cls, chunk)
     frames, done = [], 0
-    with tqdm(total=n_events, desc=f"study {variant} class {cls}", unit="ev", mininterval=5) as bar:
-        while done < n_events:
-            n = min(BATCH, n_events - done)
-            events = generate_events(pythia, n)
-            particles = hard_process(events)
-            visible = _visible(final_state(events))
-            inputs = {"particle": _lists(visible, n)}
-            for level, calos in (("calo", CALORIMETERS), ("calo_fine", FINE_CALORIMETERS)):
-                towers = make_towers(visible, n, rng, calos)
-                inputs[level] = (towers.ET, towers.Eta, towers.Phi)
-            for level in LEVELS:
-                frames.append(_jets_table(*inputs[level], particles, cls, level, pt_window,
-                                          mass_window, events_offset=chunk * 10**7 + done))
-            done += n
-            bar.update(n)
+    for events in pythia_batches(class_settings(cls, variant), pythia_seed, n_events, BATCH,
+                                 f"study {variant} class {cls}"):
+        n = len(events)
+        particles = hard_process(events)
+        visible = _visible(final_state(events))
+        inputs = {"particle": _lists(visible, n)}
+        for level, calos in (("calo", CALORIMETERS), ("calo_fine", FINE_CALORIMETERS)):
+            towers = make_towers(visible, n, rng, calos)
+            inputs[level] = (towers.ET, towers.Eta, towers.Phi)
+        for level in LEVELS:
+            frames.append(_jets_table(*inputs[level], particles, cls, level, pt_window,
+                                      mass_window, events_offset=chunk * 10**7 + done))
+        done += n
     out = pd.concat([f for f in frames if len(f)], ignore_index=True)
     out["variant"] = variant
     out["n_generated"] = n_events
