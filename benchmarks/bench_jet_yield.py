@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from attnphys.detector.calorimeter import make_towers
-from attnphys.event_record import final_state, hard_process, pythia_batches, start_pythia
+from attnphys.event_record import final_state, generate_events, hard_process, pythia_batches, start_pythia
 from attnphys.jets.generate import BATCH
 from attnphys.jets.ingest import select_jets
 from attnphys.jets.prong_classes import CLASS_NAMES, prong_class
@@ -72,6 +72,28 @@ def bare_seconds(cls: str, n_events: int, seed: int, pthat=None) -> float:
     return time.process_time() - began
 
 
+def slice_scan(cls: str, edges, n_events: int, seed: int):
+    """Accepted-jet cross-section per pTHat slice: (sigma_slice, jets per event, sigma x acc).
+
+    Each slice [edges[i], edges[i+1]] is generated on its own; Pythia's estimate of the
+    slice cross-section (``info.sigmaGen``, mb) times the jets per event accepted from the
+    slice is the slice's share of the accepted jets in nature, whatever window a sample uses.
+    """
+    rows = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        pythia_seed, rng = pythia_and_detector(seed, "jets", "pthat-scan", cls, int(lo))
+        pythia = start_pythia(settings(cls, (lo, hi)), pythia_seed)
+        count = 0
+        for done in range(0, n_events, BATCH):
+            events = generate_events(pythia, min(BATCH, n_events - done))
+            towers = make_towers(final_state(events), len(events), rng)
+            count += select_jets(towers, hard_process(events), cls, 0, PT_WINDOW, MASS_WINDOW,
+                                 "bench", leading=2).num_rows
+        sigma = pythia.infoPython().sigmaGen()
+        rows.append((lo, hi, sigma, count / n_events, sigma * count / n_events))
+    return rows
+
+
 def flat_acceptance(jets, n_events: int) -> float:
     mass_bin = np.clip(((jets["jet_mass"] - MASS_WINDOW[0]) / (MASS_WINDOW[1] - MASS_WINDOW[0])
                         * GRID[0]).astype(int), 0, GRID[0] - 1)
@@ -90,8 +112,21 @@ def main() -> None:
                         help="narrower pTHat windows LO:HI to evaluate")
     parser.add_argument("--generate-pthat", nargs=2, type=float, default=None, metavar=("LO", "HI"),
                         help="generate with this pTHat window instead of the class's")
+    parser.add_argument("--slices", nargs="+", type=float, default=None,
+                        help="pTHat slice edges: print each slice's share of the accepted jets and stop")
     args = parser.parse_args()
     pthat = tuple(args.generate_pthat) if args.generate_pthat else None
+    if args.slices:
+        for cls in args.classes:
+            rows = slice_scan(cls, args.slices, args.events, args.seed)
+            total = sum(r[4] for r in rows)
+            print(f"class {cls}: pTHat slice | sigma (mb) | jets/event | share of accepted jets | cumulative")
+            cumulative = 0.0
+            for lo, hi, sigma, per_event, accepted in rows:
+                cumulative += accepted / total if total else 0.0
+                print(f"  {lo:.0f}-{hi:.0f} | {sigma:.3e} | {per_event:.4f} | "
+                      f"{100 * accepted / total if total else 0:.2f} % | {100 * cumulative:.2f} %")
+        return
     windows = [tuple(float(x) for x in w.split(":")) for w in args.windows]
     print(f"{args.events} events per class; pTHat windows evaluated: {windows}")
     print("class | jets/ev lead1 | jets/ev lead2 | flat acc lead1 | flat acc lead2 | "

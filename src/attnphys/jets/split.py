@@ -1,7 +1,11 @@
 """Reader of one split of the jets dataset (the columns ``dataset_schema`` in
 ``attnphys.jets.dataset`` defines) as the arrays the taggers take.
 
-- ``hl``: jet mass and the 16 N-subjettiness values, in the order of ``nsubjettiness.FEATURES``;
+- ``hl``: jet mass (GeV) and the logarithms of the 16 N-subjettiness values, in the order of
+  ``nsubjettiness.FEATURES``. tau_N spans decades and its discriminating power lies in the
+  ratios tau_N / tau_N-1 (Thaler and Van Tilburg, arXiv:1011.2268), which are differences of
+  logarithms: a linear layer forms them directly. Values below ``TAU_FLOOR`` (tau_N = 0 when a
+  jet has at most N towers) are taken at the floor;
 - ``towers``: per real tower (log pT/GeV, delta eta, delta phi) relative to the jet axis,
   zero on padding, with the boolean ``mask`` of real towers (a prefix of each row).
 """
@@ -19,6 +23,7 @@ from attnphys.jets.nsubjettiness import FEATURES
 from attnphys.parquet import read_columns
 
 HL_COLUMNS = ("jet_mass", *FEATURES)
+TAU_FLOOR = 1e-6
 TOWER_COLUMNS = ("tower_pt", "tower_deta", "tower_dphi")
 
 
@@ -62,7 +67,8 @@ def read_jets(path: str | Path, need_towers: bool = True) -> Jets:
     table = read_columns(path, wanted, "dataset split")
     n = table.num_rows
     scalar = {c: table.column(c).to_numpy().astype(np.float32) for c in ("jet_pt", *HL_COLUMNS)}
-    hl = np.stack([scalar[c] for c in HL_COLUMNS], axis=1) if n else np.zeros((0, len(HL_COLUMNS)), np.float32)
+    hl = np.stack([scalar["jet_mass"], *(np.log(np.maximum(scalar[c], TAU_FLOOR)) for c in FEATURES)],
+                  axis=1).astype(np.float32) if n else np.zeros((0, len(HL_COLUMNS)), np.float32)
     if need_towers:
         mask = _list_column(table, "tower_mask", path).astype(bool)
         pt, deta, dphi = (_list_column(table, c, path).astype(np.float32) for c in TOWER_COLUMNS)
