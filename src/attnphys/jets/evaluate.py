@@ -23,10 +23,11 @@ import pyarrow.parquet as pq
 import torch
 
 from attnphys.files import atomic_path
+from attnphys.jets.models import count_parameters
 from attnphys.jets.split import read_jets
 from attnphys.jets.train import jet_tensors, load_tagger, logits
-from attnphys.jets.models import count_parameters
 from attnphys.train import predict, resolve_device
+from attnphys.train.options import add_device_option
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,6 @@ def add_cli(subparsers) -> None:
     p.add_argument("--test", type=Path, required=True, help="test.parquet of the dataset")
     p.add_argument("--out", type=Path, required=True, help="output folder (predictions.parquet, metrics.json)")
     p.add_argument("--batch-size", type=int, default=512)
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    add_device_option(p)
     p.add_argument("--threads", type=int, default=0)
     p.set_defaults(func=_run)

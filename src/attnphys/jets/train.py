@@ -99,7 +99,6 @@ def train_tagger(
     config: TrainConfig,
     params: dict | None = None,
     base_seed: int = 0,
-    on_stale: str = "error",
 ) -> TrainResult:
     """Train one tagger on ``dataset/{train,val}.parquet`` into ``outdir``."""
     params = dict(params or {})
@@ -128,7 +127,7 @@ def train_tagger(
              extra["n_params"], len(train), len(val))
     loss_fn = functools.partial(cross_entropy, inputs=inputs)
     return fit(model, jet_tensors(train, inputs), jet_tensors(val, inputs), loss_fn, config,
-               Path(outdir), fingerprint, extra=extra, on_stale=on_stale)
+               Path(outdir), fingerprint, extra=extra)
 
 
 def load_tagger(model_dir: str | Path) -> tuple[torch.nn.Module, dict]:
@@ -144,8 +143,7 @@ def load_tagger(model_dir: str | Path) -> tuple[torch.nn.Module, dict]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    train_tagger(args.model, args.seed, args.dataset, args.out, train_config(args), args.params, args.base_seed,
-                 "restart" if args.restart_stale else "error")
+    train_tagger(args.model, args.seed, args.dataset, args.out, train_config(args), args.params, args.base_seed)
     return 0
 
 
@@ -158,6 +156,4 @@ def add_cli(subparsers) -> None:
     p.add_argument("--out", type=Path, required=True, help="output folder (model.pt, history.csv)")
     add_params_option(p, "the model's constructor")
     add_train_options(p)
-    p.add_argument("--restart-stale", action="store_true",
-                   help="start afresh if checkpoint_last.pt was written for other settings (else: error)")
     p.set_defaults(func=_run)

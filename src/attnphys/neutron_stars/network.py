@@ -61,7 +61,7 @@ def train_network(
     extra = {"model": params, "n_stars": n_stars, "coefficients": list(names),
              **{key: torch.from_numpy(np.asarray(value, dtype=np.float64)) for key, value in norm.items()}}
     return fit(model, tensor_set(x_train, norm, y_train), tensor_set(stars(val, n_stars), norm, coefficients(val)),
-               _loss, config, Path(outdir), fingerprint, extra=extra, on_stale="restart")
+               _loss, config, Path(outdir), fingerprint, extra=extra)
 
 
 def load_network(path: Path) -> tuple[StarSetRegressor, dict]:

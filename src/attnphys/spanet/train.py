@@ -60,7 +60,7 @@ def train_spanet(
     extra = {"mean": torch.from_numpy(mean.astype(np.float32)), "std": torch.from_numpy(std.astype(np.float32)),
              "model": model_params}
     return fit(model, tensor_set(train), tensor_set(val), _loss, config, Path(outdir), fingerprint,
-               extra=extra, on_stale="restart")
+               extra=extra)
 
 
 def load_spanet(checkpoint: Path) -> SpaNet:
