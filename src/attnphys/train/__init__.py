@@ -76,6 +76,13 @@ amp=True) -> Tensor``
 ``resolve_device(name) -> torch.device`` and ``load_weights(path) -> dict`` (the
 ``model.pt`` dict, loaded with ``weights_only=True``) are exported too.
 
+Shared by every area's model, one way each: ``attnphys.train.params`` (``--params`` JSON
+checked against the constructor, sizes from the data), ``attnphys.train.standardise``
+(``Standardise`` buffers fitted on the training split), ``attnphys.train.record``
+(``model_record`` in ``extra``, ``load_model(path, registry)``) and
+``attnphys.train.options`` (training flags, ``--device`` default ``auto``,
+``--restart-stale``).
+
 Multi-process example (2 GPUs, or 2 CPU processes with gloo)::
 
     torchrun --standalone --nproc_per_node 2 -m attnphys.cli jets train --model pfn ...
