@@ -16,11 +16,12 @@ import pytest
 import torch
 
 from attnphys.jets.evaluate import classification_metrics, evaluate_tagger
-from attnphys.jets.models import PAPER_PARAMS, PAPER_SIZES, build_model, count_parameters
+from attnphys.jets.models import MODELS, PAPER_PARAMS, PAPER_SIZES, build_model, count_parameters
 from attnphys.jets.prong_classes import CLASS_NAMES
 from attnphys.jets.split import read_jets
-from attnphys.jets.train import jet_tensors, load_tagger, train_tagger
+from attnphys.jets.train import jet_tensors, train_tagger
 from attnphys.train import TrainConfig, load_weights
+from attnphys.train.record import load_model
 
 CLASSES = list(CLASS_NAMES)
 MAX_TOWERS = 230
@@ -123,7 +124,8 @@ def _trained_like(name: str) -> torch.nn.Module:
     """Default-size model with non-trivial standardisation, in eval mode."""
     torch.manual_seed(3)
     model = build_model(name, **PAPER_SIZES[name])
-    model.scale.fit_to(torch.tensor([1.0, 0.1, -0.1]), torch.tensor([2.0, 0.5, 0.4]))
+    model.scale.mean.copy_(torch.tensor([1.0, 0.1, -0.1]))
+    model.scale.std.copy_(torch.tensor([2.0, 0.5, 0.4]))
     return model.eval()
 
 
@@ -225,7 +227,7 @@ def test_train_then_evaluate_small_models(tmp_path, dataset, name):
     assert weights["extra"]["classes"] == CLASSES
     train = read_jets(dataset / "train.parquet", need_towers=name != "hl_dnn")
     features = train.hl if name == "hl_dnn" else train.towers[train.mask]
-    model, info = load_tagger(tmp_path / "model")
+    model, info = load_model(tmp_path / "model" / "model.pt", MODELS)
     np.testing.assert_allclose(model.scale.mean.numpy(), features.mean(0), rtol=1e-4, atol=1e-5)
 
     metrics = evaluate_tagger(tmp_path / "model", dataset / "test.parquet", tmp_path / "eval", device="cpu")

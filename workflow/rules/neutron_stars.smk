@@ -52,7 +52,7 @@ rule neutron_stars_train:
         " --epochs {params.train[epochs]} --batch-size {params.train[batch_size]} --lr {params.train[lr]}"
         " --weight-decay {params.train[weight_decay]} --patience {params.train[patience]}"
         " --params {params.model:q}"
-        " --seed {params.seed} --device {params.device} --threads 1 --out-dir {params.outdir:q} > {log} 2>&1"
+        " --seed {params.seed} --device {params.device} --threads 1 --restart-stale --out-dir {params.outdir:q} > {log} 2>&1"
 
 
 rule neutron_stars_predict:

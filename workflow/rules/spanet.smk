@@ -73,7 +73,7 @@ rule spanet_train:
         " --bucket-pool {params.train[bucket_pool]}"
         " --params {params.model:q}"
         " --seed {params.seed}"
-        " --device {params.device} --threads {threads} > {log} 2>&1"
+        " --device {params.device} --threads {threads} --restart-stale > {log} 2>&1"
 
 
 rule spanet_evaluate_chi2:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm

@@ -23,9 +23,10 @@ import torch.nn.functional as F
 from attnphys.jets.models import MODELS, build_model, count_parameters, model_class
 from attnphys.jets.split import Jets, read_jets
 from attnphys.seeding import integer
-from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, load_weights
+from attnphys.train import TensorSet, TrainConfig, TrainResult, fit
 from attnphys.train.options import add_train_options, train_config
 from attnphys.train.params import add_params_option
+from attnphys.train.record import model_record
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,7 @@ def jet_tensors(jets: Jets, inputs: tuple[str, ...]) -> TensorSet:
 
 def standardise_from(model: torch.nn.Module, jets: Jets) -> None:
     """Set the model's input scaling from the training split (towers: real ones only)."""
-    values = jets.hl if model.inputs == ("hl",) else jets.towers[jets.mask]
-    values = values.astype(np.float64)
-    model.scale.fit_to(torch.from_numpy(values.mean(axis=0)), torch.from_numpy(values.std(axis=0)))
+    model.scale.fit(jets.hl if model.inputs == ("hl",) else jets.towers[jets.mask])
 
 
 def logits(model: torch.nn.Module, batch: dict, inputs: tuple[str, ...]) -> torch.Tensor:
@@ -99,7 +98,6 @@ def train_tagger(
     config: TrainConfig,
     params: dict | None = None,
     base_seed: int = 0,
-    on_stale: str = "error",
 ) -> TrainResult:
     """Train one tagger on ``dataset/{train,val}.parquet`` into ``outdir``."""
     params = dict(params or {})
@@ -120,32 +118,18 @@ def train_tagger(
         "model": model_name, "params": params, "seed": seed, "base_seed": base_seed,
         "train_sha1": _digest(train.label, *used(train)), "val_sha1": _digest(val.label, *used(val)),
     }
-    extra = {"model": model_name, "params": params, "sizes": sizes, "seed": seed, "train_seed": run_seed,
-             "classes": classes, "inputs": list(inputs), "n_params": count_parameters(model),
-             "n_train": len(train), "n_val": len(val)}
+    extra = model_record(model_name, params, sizes, seed=seed, train_seed=run_seed, classes=classes,
+                         inputs=list(inputs), n_params=count_parameters(model), n_train=len(train), n_val=len(val))
     config = dataclasses.replace(config, seed=run_seed)
     log.info("%s seed %d: %d parameters, %d train / %d val jets", model_name, seed,
              extra["n_params"], len(train), len(val))
     loss_fn = functools.partial(cross_entropy, inputs=inputs)
     return fit(model, jet_tensors(train, inputs), jet_tensors(val, inputs), loss_fn, config,
-               Path(outdir), fingerprint, extra=extra, on_stale=on_stale)
-
-
-def load_tagger(model_dir: str | Path) -> tuple[torch.nn.Module, dict]:
-    """The trained model (best validation loss, eval mode) and its ``extra`` record."""
-    path = Path(model_dir) / "model.pt"
-    weights = load_weights(path)
-    info = weights["extra"]
-    if not isinstance(info, dict) or not {"model", "params", "sizes"} <= set(info):
-        raise ValueError(f"{path}: field 'extra' lacks the tagger record (model, params, sizes)")
-    model = build_model(info["model"], **info["sizes"], params=info["params"])
-    model.load_state_dict(weights["state_dict"])
-    return model.eval(), info
+               Path(outdir), fingerprint, extra=extra)
 
 
 def _run(args: argparse.Namespace) -> int:
-    train_tagger(args.model, args.seed, args.dataset, args.out, train_config(args), args.params, args.base_seed,
-                 "restart" if args.restart_stale else "error")
+    train_tagger(args.model, args.seed, args.dataset, args.out, train_config(args), args.params, args.base_seed)
     return 0
 
 
@@ -158,6 +142,4 @@ def add_cli(subparsers) -> None:
     p.add_argument("--out", type=Path, required=True, help="output folder (model.pt, history.csv)")
     add_params_option(p, "the model's constructor")
     add_train_options(p)
-    p.add_argument("--restart-stale", action="store_true",
-                   help="start afresh if checkpoint_last.pt was written for other settings (else: error)")
     p.set_defaults(func=_run)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from attnphys.neutron_stars.dataset import COEFFICIENTS, Prior
 from attnphys.seeding import integer
-from attnphys.train.options import add_train_options, train_config
+from attnphys.train.options import add_device_option, add_train_options, train_config
 from attnphys.train.params import add_params_option
 
 
@@ -94,7 +94,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("predict", help="network coefficients for the test split")
     p.add_argument("--model", required=True, help="model.pt of the train stage")
     p.add_argument("--dataset", required=True)
-    p.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
+    add_device_option(p)
     p.add_argument("--out", required=True, help="Parquet file to write")
     p.set_defaults(func=_predict)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from attnphys.files import atomic_path
 from attnphys.seeding import integer
-from attnphys.train.options import add_train_options, train_config
+from attnphys.train.options import add_device_option, add_train_options, train_config
 from attnphys.train.params import add_params_option
 
 
@@ -78,7 +78,7 @@ def register(subparsers) -> None:
     p.add_argument("--input", type=Path, required=True, help="SPANet-layout .h5")
     p.add_argument("--checkpoint", type=Path, help="model.pt of `attnphys spanet train` (spanet only)")
     p.add_argument("--out", type=Path, required=True, help="directory for summary.csv")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
+    add_device_option(p)
     p.set_defaults(func=_evaluate)
 
     p = subparsers.add_parser("report", help="chi2 and SPA-NET side by side with the talk's table")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from attnphys.files import atomic_path
+from attnphys.files import atomic_path, existing
 from attnphys.seeding import generator
 from attnphys.spanet.h5layout import MatchingData, read_h5, write_h5
 
@@ -16,9 +16,7 @@ SPLITS = ("train", "val", "test")
 
 def read_stats(chunk: Path) -> dict:
     """The ``.json`` statistics written beside a generated chunk."""
-    path = Path(chunk).with_suffix(".json")
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: missing statistics of chunk {chunk}")
+    path = existing(Path(chunk).with_suffix(".json"), f"statistics of chunk {chunk}")
     stats = json.loads(path.read_text())
     for key in ("generated", "selected", "seconds"):
         if key not in stats:

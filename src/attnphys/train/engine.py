@@ -119,14 +119,14 @@ def _cpu_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {key: value.detach().to("cpu", copy=True) for key, value in module.state_dict().items()}
 
 
-def _restore(last: Path, identity: dict, on_stale: str, model, optimiser, schedule, state: dict):
+def _restore(last: Path, identity: dict, restart_stale: bool, model, optimiser, schedule, state: dict):
     """Load ``last`` into model, optimiser, schedule and ``state`` when its identity matches;
     return the best weights so far (None on a fresh start)."""
     if not last.exists():
         return None
     saved = checkpoint.load(last)
     diff = checkpoint.differences(saved.get("identity", {}), identity)
-    if diff and on_stale == "error":
+    if diff and not restart_stale:
         raise ValueError(
             f"{last}: checkpoint was written for another configuration; delete it to start afresh. "
             + "; ".join(diff)
@@ -152,11 +152,8 @@ def fit(
     fingerprint: dict,
     *,
     extra: dict | None = None,
-    on_stale: str = "error",
 ) -> TrainResult:
     """Train ``model`` with AdamW; resume, checkpoint, early-stop; see the package docstring."""
-    if on_stale not in ("error", "restart"):
-        raise ValueError(f"on_stale: expected 'error' or 'restart', got {on_stale!r}")
     if len(train) == 0 or len(val) == 0:
         raise ValueError(f"fit: empty data (train {len(train)} rows, val {len(val)} rows)")
     outdir = Path(outdir)
@@ -177,7 +174,7 @@ def fit(
              "bad_epochs": 0, "stopped": False}
 
     last = outdir / CHECKPOINT
-    best_weights = _restore(last, identity, on_stale, model, optimiser, schedule, state)
+    best_weights = _restore(last, identity, config.restart_stale, model, optimiser, schedule, state)
 
     core = torch.compile(model, dynamic=True) if config.compile else model
     net = core

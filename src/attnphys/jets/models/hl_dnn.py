@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from attnphys.jets.models.standardise import Standardise
+from attnphys.train.standardise import Standardise
 
 
 class HLDNN(nn.Module):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from attnphys.jets.models.standardise import Standardise
+from attnphys.train.standardise import Standardise
 
 
 def _mlp(sizes: list[int], last_activation: bool) -> nn.Sequential:
