@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-TINY = yaml.safe_load((REPO / "workflow/configs/tiny.yaml").read_text())
+TINY = yaml.safe_load((REPO / ".test/config/config.yaml").read_text())
 
 
 def _synthetic_writer():
