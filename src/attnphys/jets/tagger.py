@@ -199,7 +199,7 @@ def train_tagger(
              extra["n_params"], len(train), len(val))
     loss_fn = functools.partial(cross_entropy, inputs=inputs)
     return fit(model, jet_tensors(train, inputs), jet_tensors(val, inputs), loss_fn, config,
-               Path(outdir), fingerprint, extra=extra, on_stale=on_stale)
+               Path(outdir) / "model.pt", fingerprint, extra=extra, on_stale=on_stale)
 
 
 def load_tagger(model_dir: str | Path) -> tuple[torch.nn.Module, dict]:

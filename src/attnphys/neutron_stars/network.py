@@ -43,7 +43,8 @@ def _loss(model: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, dict]:
 
 
 def train_network(
-    dataset: Path, n_stars: int, outdir: Path, config: TrainConfig, model_params: dict | None = None
+    dataset: Path, n_stars: int, model_path: Path, history_path: Path, config: TrainConfig,
+    model_params: dict | None = None,
 ) -> TrainResult:
     """Fit the set model on the first ``n_stars`` observed stars of every sample."""
     params = {**MODEL_DEFAULTS, **(model_params or {})}
@@ -63,7 +64,8 @@ def train_network(
     extra = {"model": params, "n_stars": n_stars, "coefficients": list(names),
              **{key: torch.from_numpy(np.asarray(value, dtype=np.float64)) for key, value in norm.items()}}
     return fit(model, tensor_set(x_train, norm, y_train), tensor_set(stars(val, n_stars), norm, coefficients(val)),
-               _loss, config, Path(outdir), fingerprint, extra=extra, on_stale="restart")
+               _loss, config, Path(model_path), fingerprint, history_path=Path(history_path),
+               extra=extra, on_stale="restart")
 
 
 def load_network(path: Path) -> tuple[StarSetRegressor, dict]:

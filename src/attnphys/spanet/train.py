@@ -48,7 +48,8 @@ def trainable(data: MatchingData) -> MatchingData:
 
 
 def train_spanet(
-    train_file: Path, val_file: Path, outdir: Path, config: TrainConfig, model_params: dict
+    train_file: Path, val_file: Path, model_path: Path, history_path: Path, config: TrainConfig,
+    model_params: dict,
 ) -> TrainResult:
     """Fit SPA-NET with the input standardisation taken from the training split."""
     params = {**MODEL_DEFAULTS, **model_params}
@@ -62,8 +63,8 @@ def train_spanet(
                    "train_file": Path(train_file).name, "max_jets": train.max_jets}
     extra = {"mean": torch.from_numpy(mean.astype(np.float32)), "std": torch.from_numpy(std.astype(np.float32)),
              "model": params}
-    return fit(model, tensor_set(train), tensor_set(val), _loss, config, Path(outdir), fingerprint,
-               extra=extra, on_stale="restart")
+    return fit(model, tensor_set(train), tensor_set(val), _loss, config, Path(model_path), fingerprint,
+               history_path=Path(history_path), extra=extra, on_stale="restart")
 
 
 def load_spanet(checkpoint: Path) -> SpaNet:
