@@ -29,7 +29,8 @@ import numpy as np
 import torch
 
 from attnphys.jets.models import build_model
-from attnphys.jets.tagger import Jets, cross_entropy, jet_tensors, read_jets, standardise_from
+from attnphys.jets.split import Jets, read_jets
+from attnphys.jets.train import cross_entropy, jet_tensors, standardise_from
 from attnphys.train import TensorSet, TrainConfig, fit, resolve_device
 from attnphys.train.data import batch_plan, gather
 

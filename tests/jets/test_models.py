@@ -17,7 +17,8 @@ import torch
 
 from attnphys.jets.evaluate import classification_metrics, evaluate_tagger
 from attnphys.jets.models import PAPER_PARAMS, build_model, count_parameters
-from attnphys.jets.tagger import jet_tensors, load_tagger, read_jets, train_tagger
+from attnphys.jets.split import read_jets
+from attnphys.jets.train import jet_tensors, load_tagger, train_tagger
 from attnphys.train import TrainConfig, load_weights
 
 CLASSES = ["1", "2", "3", "4b", "4q", "6", "8"]

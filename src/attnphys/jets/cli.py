@@ -10,7 +10,7 @@ STAGES = {
     "generate": "attnphys.jets.generate",
     "ingest": "attnphys.jets.ingest",
     "dataset": "attnphys.jets.dataset",
-    "train": "attnphys.jets.tagger",
+    "train": "attnphys.jets.train",
     "evaluate": "attnphys.jets.evaluate",
     "report": "attnphys.jets.report",
 }

@@ -23,7 +23,8 @@ import pyarrow.parquet as pq
 import torch
 
 from attnphys.files import atomic_path
-from attnphys.jets.tagger import jet_tensors, load_tagger, logits, read_jets
+from attnphys.jets.split import read_jets
+from attnphys.jets.train import jet_tensors, load_tagger, logits
 from attnphys.jets.models import count_parameters
 from attnphys.train import predict, resolve_device
 
