@@ -144,7 +144,7 @@ def test_failed_job_leaves_no_output_taken_as_complete(workflow):
     assert workflow.pending(base) == {p for p in workflow.outputs if p.startswith("jets/report/")}
     run = workflow.snakemake(base, "jets_report")
     assert run.returncode != 0
-    log = (workflow.root / "logs/jets/report.log").read_text()
+    log = (workflow.out / "logs/jets/report.log").read_text()
     assert "seed0/metrics.json: not valid JSON" in log
     assert not list((workflow.out / "jets/report").glob("*"))
     assert workflow.pending(base) == {p for p in workflow.outputs if p.startswith("jets/report/")}

@@ -89,24 +89,25 @@ def train_seed(base_seed: int, model: str, seed: int) -> int:
 def train_tagger(
     model_name: str,
     seed: int,
-    dataset: Path,
-    outdir: Path,
+    train_path: Path,
+    val_path: Path,
+    model_path: Path,
+    history_path: Path,
     config: TrainConfig,
     params: dict | None = None,
     base_seed: int = 0,
     on_stale: str = "error",
 ) -> TrainResult:
-    """Train one tagger on ``dataset/{train,val}.parquet`` into ``outdir``."""
+    """Train one tagger on the train and val splits; write ``model_path`` and ``history_path``."""
     params = dict(params or {})
-    dataset = Path(dataset)
     run_seed = train_seed(base_seed, model_name, seed)
     torch.manual_seed(run_seed)
     model = build_model(model_name, **params)
     inputs = tuple(model.inputs)
     towers = "towers" in inputs
-    train, val = (read_jets(dataset / f"{split}.parquet", need_towers=towers) for split in ("train", "val"))
+    train, val = (read_jets(path, need_towers=towers) for path in (train_path, val_path))
     if len(train) == 0 or len(val) == 0:
-        raise ValueError(f"{dataset}: empty split (train {len(train)} jets, val {len(val)} jets)")
+        raise ValueError(f"{train_path}, {val_path}: empty split (train {len(train)} jets, val {len(val)} jets)")
     standardise_from(model, train)
     classes = class_names(train, model.n_classes)
     used = (lambda j: (j.towers, j.mask)) if towers else (lambda j: (j.hl,))
@@ -122,12 +123,12 @@ def train_tagger(
              extra["n_params"], len(train), len(val))
     loss_fn = functools.partial(cross_entropy, inputs=inputs)
     return fit(model, jet_tensors(train, inputs), jet_tensors(val, inputs), loss_fn, config,
-               Path(outdir) / "model.pt", fingerprint, extra=extra, on_stale=on_stale)
+               Path(model_path), fingerprint, history_path=Path(history_path), extra=extra, on_stale=on_stale)
 
 
-def load_tagger(model_dir: str | Path) -> tuple[torch.nn.Module, dict]:
-    """The trained model (best validation loss, eval mode) and its ``extra`` record."""
-    path = Path(model_dir) / "model.pt"
+def load_tagger(path: str | Path) -> tuple[torch.nn.Module, dict]:
+    """The trained model of ``model.pt`` (best validation loss, eval mode) and its ``extra`` record."""
+    path = Path(path)
     weights = load_weights(path)
     info = weights["extra"]
     if not isinstance(info, dict) or "model" not in info:
@@ -144,7 +145,8 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError(f"--params: not valid JSON ({err})") from err
     if not isinstance(params, dict):
         raise ValueError("--params: must be a JSON object")
-    train_tagger(args.model, args.seed, args.dataset, args.out, train_config(args), params, args.base_seed,
+    train_tagger(args.model, args.seed, args.train, args.val, args.out_model, args.out_history, train_config(args),
+                 params, args.base_seed,
                  "restart" if args.restart_stale else "error")
     return 0
 
@@ -154,8 +156,10 @@ def add_cli(subparsers) -> None:
     p.add_argument("--model", required=True, choices=["hl_dnn", "pfn", "transformer"])
     p.add_argument("--seed", type=int, default=0, help="replica seed (one of jets.seeds)")
     p.add_argument("--base-seed", type=int, default=0, help="the config's master seed")
-    p.add_argument("--dataset", type=Path, required=True, help="folder with train.parquet and val.parquet")
-    p.add_argument("--out", type=Path, required=True, help="output folder (model.pt, history.csv)")
+    p.add_argument("--train", type=Path, required=True, help="train split (train.parquet)")
+    p.add_argument("--val", type=Path, required=True, help="validation split (val.parquet)")
+    p.add_argument("--out-model", type=Path, required=True, help="model.pt to write (checkpoint_last.pt goes beside it)")
+    p.add_argument("--out-history", type=Path, required=True, help="history.csv to write")
     p.add_argument("--params", default="{}", help="JSON object of build_model overrides")
     add_train_options(p)
     p.add_argument("--restart-stale", action="store_true",

@@ -47,7 +47,7 @@ def _train(args: argparse.Namespace) -> None:
 
     config = train_config(args, seed=args.seed)
     params = {"d_model": args.d_model, "n_heads": args.n_heads, "n_layers": args.n_layers, "d_ff": args.d_ff}
-    train_network(args.dataset, args.n_stars, Path(args.model), Path(args.history), config, params)
+    train_network(args.dataset, args.n_stars, Path(args.out_model), Path(args.out_history), config, params)
 
 
 def _predict(args: argparse.Namespace) -> None:
@@ -67,7 +67,7 @@ def _report(args: argparse.Namespace) -> None:
     from attnphys.neutron_stars.report import write_report
 
     write_report(Path(args.dataset), [Path(p) for p in args.predictions], args.n_fit, args.n_stars,
-                 _prior(args), Path(args.summary), Path(args.report))
+                 _prior(args), Path(args.out_summary), Path(args.out_report))
 
 
 def register(subparsers) -> None:
@@ -91,8 +91,8 @@ def register(subparsers) -> None:
     p.add_argument("--n-heads", type=int, default=4)
     p.add_argument("--n-layers", type=int, default=2)
     p.add_argument("--d-ff", type=int, default=128)
-    p.add_argument("--model", required=True, help="model.pt to write (checkpoint_last.pt goes beside it)")
-    p.add_argument("--history", required=True, help="history.csv to write")
+    p.add_argument("--out-model", required=True, help="model.pt to write (checkpoint_last.pt goes beside it)")
+    p.add_argument("--out-history", required=True, help="history.csv to write")
     p.set_defaults(func=_train)
 
     p = subparsers.add_parser("predict", help="network coefficients for the test split")
@@ -119,6 +119,6 @@ def register(subparsers) -> None:
     p.add_argument("--n-fit", type=int, required=True, help="size of the common evaluation subset")
     p.add_argument("--n-stars", type=int, required=True, help="star count of the M-R band figure")
     _add_prior(p)
-    p.add_argument("--summary", required=True, help="summary CSV to write")
-    p.add_argument("--report", required=True, help="report markdown to write (its figures go beside it)")
+    p.add_argument("--out-summary", required=True, help="summary CSV to write")
+    p.add_argument("--out-report", required=True, help="report markdown to write (its figures go beside it)")
     p.set_defaults(func=_report)

@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from attnphys.files import atomic_path  # noqa: E402
+from attnphys.markdown import markdown_table  # noqa: E402
 from attnphys.neutron_stars.dataset import (  # noqa: E402
     Prior,
     coefficient_names,
@@ -168,10 +169,8 @@ def band_figure(scores: pd.DataFrame, dataset: pd.DataFrame, n_stars: int, path:
 
 
 def _markdown(table: pd.DataFrame) -> str:
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    for row in table.itertuples(index=False):
-        lines.append("| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row) + " |")
-    return "\n".join(lines)
+    rows = [[f"{v:.4g}" if isinstance(v, float) else v for v in row] for row in table.itertuples(index=False)]
+    return markdown_table(list(table.columns), rows)
 
 
 def write_report(

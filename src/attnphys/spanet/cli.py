@@ -18,15 +18,15 @@ def _generate(args: argparse.Namespace) -> None:
         raise ValueError(f"--events must be >= 1 and --max-jets >= 6 (got {args.events}, {args.max_jets})")
     data, stats = generate_chunk(args.events, args.seed, args.chunk, args.max_jets)
     write_h5(args.out, data)
-    with atomic_path(args.stats) as tmp:
+    with atomic_path(args.out_stats) as tmp:
         tmp.write_text(json.dumps(vars(stats) | {"chunk": args.chunk}))
 
 
 def _dataset(args: argparse.Namespace) -> None:
     from attnphys.spanet.dataset import build_dataset
 
-    splits = {"train": args.train, "val": args.val, "test": args.test}
-    build_dataset(args.chunks, args.chunk_stats, tuple(args.split), args.seed, splits, args.summary)
+    splits = {"train": args.out_train, "val": args.out_val, "test": args.out_test}
+    build_dataset(args.chunks, args.chunk_stats, tuple(args.split), args.seed, splits, args.out_summary)
 
 
 def _train(args: argparse.Namespace) -> None:
@@ -35,7 +35,7 @@ def _train(args: argparse.Namespace) -> None:
     config = train_config(args, seed=args.seed)
     params = {"dim": args.dim, "heads": args.heads, "layers": args.layers, "branch_layers": args.branch_layers,
               "tensor_dim": args.tensor_dim}
-    train_spanet(args.train, args.val, args.model, args.history, config, params)
+    train_spanet(args.train, args.val, args.out_model, args.out_history, config, params)
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -57,7 +57,7 @@ def register(subparsers) -> None:
     p.add_argument("--chunk", type=int, required=True, help="chunk number (seeds its generator)")
     p.add_argument("--max-jets", type=int, default=20)
     p.add_argument("--out", type=Path, required=True, help="output .h5")
-    p.add_argument("--stats", type=Path, required=True, help="output .json (events generated, selected, seconds)")
+    p.add_argument("--out-stats", type=Path, required=True, help="output .json (events generated, selected, seconds)")
     p.set_defaults(func=_generate)
 
     p = subparsers.add_parser("dataset", help="merge chunks into train/val/test .h5")
@@ -66,15 +66,15 @@ def register(subparsers) -> None:
     p.add_argument("--split", type=float, nargs=3, default=[0.75, 0.05, 0.20])
     p.add_argument("--seed", type=int, required=True)
     for name in ("train", "val", "test"):
-        p.add_argument(f"--{name}", type=Path, required=True, help=f"{name} split .h5 to write")
-    p.add_argument("--summary", type=Path, required=True, help="dataset.json to write (event counts)")
+        p.add_argument(f"--out-{name}", type=Path, required=True, help=f"{name} split .h5 to write")
+    p.add_argument("--out-summary", type=Path, required=True, help="dataset.json to write (event counts)")
     p.set_defaults(func=_dataset)
 
     p = subparsers.add_parser("train", help="train SPA-NET")
     p.add_argument("--train", type=Path, required=True)
     p.add_argument("--val", type=Path, required=True)
-    p.add_argument("--model", type=Path, required=True, help="model.pt to write (checkpoint_last.pt goes beside it)")
-    p.add_argument("--history", type=Path, required=True, help="history.csv to write")
+    p.add_argument("--out-model", type=Path, required=True, help="model.pt to write (checkpoint_last.pt goes beside it)")
+    p.add_argument("--out-history", type=Path, required=True, help="history.csv to write")
     add_train_options(p)
     p.add_argument("--dim", type=int, default=64)
     p.add_argument("--heads", type=int, default=4)
