@@ -300,7 +300,7 @@ def test_snakemake_trains_and_evaluates_and_reruns_only_the_changed_model(tmp_pa
     assert metrics["model"] == "hl_dnn" and metrics["n_test"] == 63
     assert (out / "jets" / "eval" / "hl_dnn" / "seed0" / "predictions.parquet").exists()
     for model in ("hl_dnn", "pfn"):
-        assert (tmp_path / "logs" / "jets" / "train" / model / "seed0.log").exists()
+        assert (out / "logs" / "jets" / "train" / model / "seed0.log").exists()
         assert load_weights(out / "jets" / "models" / model / "seed0" / "model.pt")["extra"]["params"] == SMALL[model]
     overlay["jets"]["model_params"]["pfn"] = {**SMALL["pfn"], "f": [24]}
     assert _planned_jobs(_snakemake(tmp_path, overlay, targets, dry=True)) == [("jets_train", "model=pfn, seed=0")]
