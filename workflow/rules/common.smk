@@ -54,21 +54,25 @@ def gpu_request():
 
 
 # ---- resources ---------------------------------------------------------------------
-# mem_mb and runtime (minutes) of each job as base + slope x job size, from the rules'
-# benchmark files ({outdir}/benchmarks/...; max_rss and s), times SAFETY for other CPUs
-# and event-to-event spread. Measurements and commands: README "Resources".
-SAFETY = 2.0
+# mem_mb and runtime (minutes) of a job: SAFETY x (base + slope x job size). Bases and slopes
+# come from the rules' benchmark files (max_rss, s) of the tiny and default-size runs listed
+# in README "Resources" (python benchmarks/resource_table.py OUTDIR); memory slopes marked
+# "data" are the size of the job's arrays (230 towers x 4 float32 per jet, two copies),
+# because the measured sizes did not resolve them. Rules not listed are small (1 GB, 5 min).
+SAFETY = 1.5
 COST = {
-    # rule: (mem MB base, MB per unit, seconds base, seconds per unit); unit in comment
-    "jets_generate": (180, 0.05, 5, 0.012),          # per generated event
-    "jets_ingest": (300, 0.25, 5, 0.004),            # per event in the file
-    "jets_build_dataset": (400, 0.02, 10, 0.002),    # per generated event of all classes
-    "jets_train": (600, 0.05, 10, 0.02),             # per jet x epoch (Transformer, 1 thread)
-    "jets_evaluate": (500, 0.05, 10, 0.01),          # per jet
-    "spanet_generate": (250, 0.03, 5, 0.03),         # per generated event
-    "spanet_train": (600, 0.05, 10, 0.01),           # per event x epoch
-    "neutron_stars_dataset": (300, 0.1, 5, 0.5),     # per EOS sample
-    "neutron_stars_train": (400, 0.01, 5, 0.005),    # per sample x epoch
+    # rule: (MB base, MB per unit, s base, s per unit)   unit
+    "jets_generate": (185, 0.01, 16, 0.053),            # generated event
+    "jets_ingest": (150, 0.12, 12, 0.002),              # event in the file
+    "jets_build_dataset": (200, 0.004, 6, 0.002),       # jet of the flat sample (MB: data)
+    "jets_train": (880, 0.0074, 17, 0.148),             # jet (MB: data); jet x epoch (s)
+    "jets_evaluate": (370, 0.0074, 10, 0.02),           # test jet (MB: data)
+    "spanet_generate": (225, 0.01, 5, 0.055),           # generated event
+    "spanet_dataset": (55, 0.01, 5, 0.001),             # generated event
+    "spanet_train": (430, 0.005, 15, 0.011),            # generated event (x epoch for s)
+    "neutron_stars_dataset": (150, 0.05, 5, 0.26),      # EOS sample (s: per worker)
+    "neutron_stars_train": (375, 0.01, 29, 0.001),      # EOS sample (x epoch for s)
+    "neutron_stars_fit": (180, 0.0, 10, 0.3),           # fitted sample x start
 }
 
 
@@ -158,13 +162,13 @@ def towers_files(wildcards):
     return [f"{OUT}/jets/towers/{cls}/{chunk}.parquet" for cls in JETS["classes"] for chunk in ingest_chunks(cls)]
 
 
-def jets_total_events():
-    """Generated events behind the dataset (user files counted as one chunk each)."""
-    return sum(len(ingest_chunks(cls)) for cls in JETS["classes"]) * JETS["events_per_chunk"]
-
-
 def jets_dataset_size():
+    """Jets of the flat sample (train + val + test)."""
     return JETS["jets_per_class"] * len(JETS["classes"])
+
+
+def jets_test_size():
+    return math.ceil(jets_dataset_size() * JETS["split"][2])
 
 
 def jets_report_figure(name, caption, figure, model="all"):

@@ -57,8 +57,8 @@ rule jets_build_dataset:
         seed=config["seed"],
     threads: 1
     resources:
-        mem_mb=mem_mb("jets_build_dataset", jets_total_events()),
-        runtime=runtime("jets_build_dataset", jets_total_events()),
+        mem_mb=mem_mb("jets_build_dataset", jets_dataset_size()),
+        runtime=runtime("jets_build_dataset", jets_dataset_size()),
     conda:
         CONDA_ENV
     shell:

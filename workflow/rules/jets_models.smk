@@ -73,8 +73,8 @@ rule jets_evaluate:
     threads: JETS["threads"]
     resources:
         gpu=gpu_request(),
-        mem_mb=mem_mb("jets_evaluate", jets_dataset_size()),
-        runtime=runtime("jets_evaluate", jets_dataset_size()),
+        mem_mb=mem_mb("jets_evaluate", jets_test_size()),
+        runtime=runtime("jets_evaluate", jets_test_size()),
     conda:
         CONDA_ENV
     shell:

@@ -109,8 +109,8 @@ rule neutron_stars_fit:
         prior=neutron_stars_prior(),
     threads: 1
     resources:
-        mem_mb=mem_mb("neutron_stars_dataset", NS["n_fit"]),
-        runtime=runtime("neutron_stars_dataset", NS["n_fit"] * NS["fit_starts"]),
+        mem_mb=mem_mb("neutron_stars_fit", NS["n_fit"]),
+        runtime=runtime("neutron_stars_fit", NS["n_fit"] * NS["fit_starts"]),
     conda:
         CONDA_ENV
     shell:

@@ -48,8 +48,8 @@ rule spanet_dataset:
         seed=config["seed"],
     threads: 1
     resources:
-        mem_mb=mem_mb("spanet_generate", SPANET["events"]),
-        runtime=5,
+        mem_mb=mem_mb("spanet_dataset", SPANET["events"]),
+        runtime=runtime("spanet_dataset", SPANET["events"]),
     conda:
         CONDA_ENV
     shell:
@@ -105,7 +105,7 @@ rule spanet_evaluate_chi2:
         attnphys=ATTNPHYS,
     threads: 1
     resources:
-        mem_mb=mem_mb("spanet_generate", SPANET["events"]),
+        mem_mb=mem_mb("spanet_dataset", SPANET["events"]),
         runtime=10,
     conda:
         CONDA_ENV
