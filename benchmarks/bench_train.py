@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from attnphys.jets.models import build_model
+from attnphys.jets.models import PAPER_SIZES, build_model, model_class
 from attnphys.jets.split import Jets, read_jets
 from attnphys.jets.train import cross_entropy, jet_tensors, standardise_from
 from attnphys.train import TensorSet, TrainConfig, fit, resolve_device
@@ -58,7 +58,7 @@ def subset(jets: Jets, n: int) -> Jets:
 
 def fresh_model(name: str, jets: Jets) -> torch.nn.Module:
     torch.manual_seed(0)
-    model = build_model(name)
+    model = build_model(name, **PAPER_SIZES[name])
     standardise_from(model, jets)
     return model
 
@@ -119,7 +119,7 @@ def main() -> None:
           + ("  peak MiB" if device.type == "cuda" else ""))
     for name in JETS:
         jets = subset(pool, min(sizes[name], len(pool)))
-        inputs = tuple(build_model(name).inputs)
+        inputs = tuple(model_class(name).inputs)
         data = jet_tensors(jets, inputs)
         val = data.subset(np.arange(min(len(data), args.batch_size)))
         bare_rate(name, data.subset(np.arange(min(len(data), 2 * args.batch_size))), jets, config, device)  # warm-up

@@ -16,12 +16,14 @@ import pytest
 import torch
 
 from attnphys.jets.evaluate import classification_metrics, evaluate_tagger
-from attnphys.jets.models import PAPER_PARAMS, build_model, count_parameters
+from attnphys.jets.models import MODELS, PAPER_PARAMS, PAPER_SIZES, build_model, count_parameters
+from attnphys.jets.prong_classes import CLASS_NAMES
 from attnphys.jets.split import read_jets
-from attnphys.jets.train import jet_tensors, load_tagger, train_tagger
+from attnphys.jets.train import jet_tensors, train_tagger
 from attnphys.train import TrainConfig, load_weights
+from attnphys.train.record import load_model
 
-CLASSES = ["1", "2", "3", "4b", "4q", "6", "8"]
+CLASSES = list(CLASS_NAMES)
 MAX_TOWERS = 230
 SMALL = {
     "hl_dnn": {"width": 16, "depth": 2, "bottleneck": 8},
@@ -88,21 +90,26 @@ def dataset(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("name", ["hl_dnn", "pfn", "transformer"])
 def test_default_parameter_counts_match_the_talk(name):
-    assert count_parameters(build_model(name)) == PAPER_PARAMS[name]
+    assert count_parameters(build_model(name, **PAPER_SIZES[name])) == PAPER_PARAMS[name]
 
 
 def test_transformer_count_is_exact_and_prenorm_within_two_percent():
     assert PAPER_PARAMS["transformer"] == 1_388_807
-    prenorm = count_parameters(build_model("transformer", norm_first=True))
+    prenorm = count_parameters(build_model("transformer", **PAPER_SIZES["transformer"], params={"norm_first": True}))
     assert prenorm == 1_388_807 + 256
     assert abs(prenorm / 1_388_807 - 1) < 0.02
 
 
 def test_unknown_model_or_override_is_refused():
     with pytest.raises(ValueError, match="unknown name"):
-        build_model("bdt")
+        build_model("bdt", 3, 7)
     with pytest.raises(ValueError, match="jets.model_params.pfn.*widht"):
-        build_model("pfn", widht=3)
+        build_model("pfn", 3, 7, {"widht": 3})
+
+
+def test_sizes_from_the_data_are_refused_as_settings():
+    with pytest.raises(ValueError, match=r"jets.model_params.hl_dnn: unknown key\(s\) \['n_classes'\].*from the data"):
+        build_model("hl_dnn", 17, 7, {"n_classes": 3})
 
 
 def _towers(n_jets: int, lengths: list[int], seed: int = 0):
@@ -115,8 +122,9 @@ def _towers(n_jets: int, lengths: list[int], seed: int = 0):
 def _trained_like(name: str) -> torch.nn.Module:
     """Default-size model with non-trivial standardisation, in eval mode."""
     torch.manual_seed(3)
-    model = build_model(name)
-    model.scale.fit_to(torch.tensor([1.0, 0.1, -0.1]), torch.tensor([2.0, 0.5, 0.4]))
+    model = build_model(name, **PAPER_SIZES[name])
+    model.scale.mean.copy_(torch.tensor([1.0, 0.1, -0.1]))
+    model.scale.std.copy_(torch.tensor([2.0, 0.5, 0.4]))
     return model.eval()
 
 
@@ -161,7 +169,7 @@ def test_batch_of_one_equals_batch_of_many(name):
 
 def test_hl_dnn_batch_of_one_equals_batch_of_many():
     torch.manual_seed(0)
-    model = build_model("hl_dnn").eval()
+    model = build_model("hl_dnn", **PAPER_SIZES["hl_dnn"]).eval()
     hl = torch.randn(6, 17)
     with torch.no_grad():
         many = model(hl)
@@ -219,7 +227,7 @@ def test_train_then_evaluate_small_models(tmp_path, dataset, name):
     assert weights["extra"]["classes"] == CLASSES
     train = read_jets(dataset / "train.parquet", need_towers=name != "hl_dnn")
     features = train.hl if name == "hl_dnn" else train.towers[train.mask]
-    model, info = load_tagger(tmp_path / "model/model.pt")
+    model, info = load_model(tmp_path / "model" / "model.pt", MODELS)
     np.testing.assert_allclose(model.scale.mean.numpy(), features.mean(0), rtol=1e-4, atol=1e-5)
 
     metrics = evaluate_tagger(tmp_path / "model/model.pt", dataset / "test.parquet", tmp_path / "eval/predictions.parquet",

@@ -3,6 +3,7 @@ early stopping, inference order and DistributedDataParallel on CPU."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import signal
@@ -194,8 +195,10 @@ def test_fingerprint_mismatch_is_a_clear_error_and_files_load_weights_only(tmp_p
     with pytest.raises(ValueError, match=r"checkpoint_last\.pt.*fingerprint\.width: checkpoint 4 != now 8"):
         fit(_Tiny(), train, val, _loss, config, tmp_path / "model.pt", {"width": 8})
     with pytest.raises(ValueError, match=r"train\.lr"):
-        fit(_Tiny(), train, val, _loss, TrainConfig(epochs=1, batch_size=16, lr=0.5), tmp_path / "model.pt", {"width": 4})
-    result = fit(_Tiny(), train, val, _loss, config, tmp_path / "model.pt", {"width": 8}, on_stale="restart")
+        fit(_Tiny(), train, val, _loss, TrainConfig(epochs=1, batch_size=16, lr=0.5), tmp_path / "model.pt",
+            {"width": 4})
+    result = fit(_Tiny(), train, val, _loss, dataclasses.replace(config, restart_stale=True), tmp_path / "model.pt",
+                 {"width": 8})
     assert result.epochs_run == 1
     assert load_weights(tmp_path / "model.pt")["fingerprint"]["fingerprint"] == {"width": 8}
     (tmp_path / "truncated.pt").write_bytes((tmp_path / "model.pt").read_bytes()[:100])

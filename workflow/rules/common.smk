@@ -7,9 +7,13 @@ import json
 import math
 import os
 import re
+import sys
 
 from snakemake.utils import validate
 
+# The registries of the package beside this Snakefile (the same sources the rules run).
+sys.path.insert(0, os.path.join(workflow.basedir, "src"))
+from attnphys.jets.prong_classes import CLASS_NAMES  # noqa: E402
 
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
 
@@ -22,12 +26,17 @@ def check_config(cfg):
             raise ValueError(f"config key jets.{key}: min {lo} must be below max {hi}")
     if abs(sum(cfg["jets"]["split"]) - 1.0) > 1e-6:
         raise ValueError(f"config key jets.split: fractions {cfg['jets']['split']} must sum to 1")
-    unknown = set(cfg["jets"]["acceptance"]) - {"1", "2", "3", "4b", "4q", "6", "8"}
+    unknown = set(cfg["jets"]["acceptance"]) - set(CLASS_NAMES)
     if unknown:
         raise ValueError(f"config key jets.acceptance: unknown classes {sorted(unknown)}")
     for cls in cfg["jets"]["classes"]:
         if cls not in cfg["jets"]["acceptance"]:
             raise ValueError(f"config key jets.acceptance: no acceptance for class {cls!r}")
+
+
+def alternatives(names):
+    """Wildcard constraint matching exactly one of `names` (classes, models from the config)."""
+    return "|".join(re.escape(str(name)) for name in names)
 
 
 check_config(config)
@@ -41,11 +50,6 @@ CONDA_ENV = "../../envs/attnphys.yaml"
 ATTNPHYS = (
     f"PYTHONPATH={os.path.join(workflow.basedir, 'src')}" + "${PYTHONPATH:+:$PYTHONPATH} python -m attnphys"
 )
-
-
-def alternatives(values):
-    """A wildcard constraint matching exactly the given values (config lists)."""
-    return "|".join(re.escape(str(v)) for v in values)
 
 
 def gpu_request():

@@ -44,7 +44,7 @@ rule neutron_stars_train:
     params:
         attnphys=ATTNPHYS,
         train=NS["train"],
-        model=NS["model"],
+        model=json.dumps(NS["model"], sort_keys=True),
         seed=config["seed"],
         device=config["device"],
     threads: 1
@@ -58,8 +58,7 @@ rule neutron_stars_train:
         "{params.attnphys} neutron-stars train --dataset {input:q} --n-stars {wildcards.n}"
         " --epochs {params.train[epochs]} --batch-size {params.train[batch_size]} --lr {params.train[lr]}"
         " --weight-decay {params.train[weight_decay]} --patience {params.train[patience]}"
-        " --d-model {params.model[d_model]} --n-heads {params.model[n_heads]}"
-        " --n-layers {params.model[n_layers]} --d-ff {params.model[d_ff]}"
+        " --params {params.model:q} --restart-stale"
         " --seed {params.seed} --device {params.device} --threads {threads}"
         " --out-model {output.model:q} --out-history {output.history:q} > {log:q} 2>&1"
 

@@ -72,7 +72,7 @@ rule spanet_train:
     params:
         attnphys=ATTNPHYS,
         train=SPANET["train"],
-        model=SPANET["model"],
+        model=json.dumps(SPANET["model"], sort_keys=True),
         seed=config["seed"],
         device=config["device"],
     threads: 2
@@ -89,8 +89,7 @@ rule spanet_train:
         " --weight-decay {params.train[weight_decay]} --warmup-frac {params.train[warmup_frac]}"
         " --schedule {params.train[schedule]} --patience {params.train[patience]}"
         " --bucket-pool {params.train[bucket_pool]}"
-        " --dim {params.model[dim]} --heads {params.model[heads]} --layers {params.model[layers]}"
-        " --branch-layers {params.model[branch_layers]} --tensor-dim {params.model[tensor_dim]}"
+        " --params {params.model:q} --restart-stale"
         " --seed {params.seed} --device {params.device} --threads {threads} > {log:q} 2>&1"
 
 

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 import awkward as ak
 import numpy as np
 
+from attnphys.kinematics import pt_eta_phi
+
 
 @dataclass(frozen=True)
 class CellGrid:
@@ -135,10 +137,8 @@ def make_towers(particles: dict[str, np.ndarray], n_events: int, rng: np.random.
     if len(event) and (event.min() < 0 or event.max() >= n_events):
         raise ValueError(f"particles['event'] must lie in 0..{n_events - 1}")
     px, py, pz, e = (np.asarray(particles[k], dtype=np.float64) for k in ("px", "py", "pz", "e"))
-    pt = np.hypot(px, py)
+    pt, eta, phi = pt_eta_phi(px, py, pz)
     moving = pt > 0
-    eta = np.arcsinh(np.divide(pz, pt, out=np.zeros_like(pz), where=moving))
-    phi = np.arctan2(py, px)
 
     keys, energies = [], []
     n_cells = len(ECAL_GRID.n_phi) * _MAX_PHI

@@ -23,10 +23,12 @@ import pyarrow.parquet as pq
 import torch
 
 from attnphys.files import atomic_path
+from attnphys.jets.models import MODELS, count_parameters
 from attnphys.jets.split import read_jets
-from attnphys.jets.train import jet_tensors, load_tagger, logits
-from attnphys.jets.models import count_parameters
+from attnphys.jets.train import jet_tensors, logits
 from attnphys.train import predict, resolve_device
+from attnphys.train.options import add_device_option
+from attnphys.train.record import load_model
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ def evaluate_tagger(
     """Predict the test split with the model of ``model_path``; write predictions and metrics."""
     if threads:
         torch.set_num_threads(threads)
-    model, info = load_tagger(model_path)
+    model, info = load_model(Path(model_path), MODELS)
     inputs = tuple(info["inputs"])
     jets = read_jets(test_path, need_towers="towers" in inputs)
     if len(jets) == 0:
@@ -120,6 +122,6 @@ def add_cli(subparsers) -> None:
     p.add_argument("--out-predictions", type=Path, required=True, help="predictions.parquet to write")
     p.add_argument("--out-metrics", type=Path, required=True, help="metrics.json to write")
     p.add_argument("--batch-size", type=int, default=512)
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    add_device_option(p)
     p.add_argument("--threads", type=int, default=0)
     p.set_defaults(func=_run)

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 from attnphys.files import atomic_path
-from attnphys.train.options import add_train_options, train_config
+from attnphys.seeding import integer
+from attnphys.train.options import add_device_option, add_train_options, train_config
+from attnphys.train.params import add_params_option
 
 
 def _generate(args: argparse.Namespace) -> None:
@@ -32,10 +34,8 @@ def _dataset(args: argparse.Namespace) -> None:
 def _train(args: argparse.Namespace) -> None:
     from attnphys.spanet.train import train_spanet
 
-    config = train_config(args, seed=args.seed)
-    params = {"dim": args.dim, "heads": args.heads, "layers": args.layers, "branch_layers": args.branch_layers,
-              "tensor_dim": args.tensor_dim}
-    train_spanet(args.train, args.val, args.out_model, args.out_history, config, params)
+    train_spanet(args.train, args.val, args.out_model, args.out_history,
+                 train_config(args, seed=integer(args.seed, "spanet", "train")), args.params)
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -76,11 +76,7 @@ def register(subparsers) -> None:
     p.add_argument("--out-model", type=Path, required=True, help="model.pt to write (checkpoint_last.pt goes beside it)")
     p.add_argument("--out-history", type=Path, required=True, help="history.csv to write")
     add_train_options(p)
-    p.add_argument("--dim", type=int, default=64)
-    p.add_argument("--heads", type=int, default=4)
-    p.add_argument("--layers", type=int, default=4)
-    p.add_argument("--branch-layers", type=int, default=1)
-    p.add_argument("--tensor-dim", type=int, default=32)
+    add_params_option(p, "SpaNet (spanet/model.py)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_train)
 
@@ -89,7 +85,7 @@ def register(subparsers) -> None:
     p.add_argument("--input", type=Path, required=True, help="SPANet-layout .h5")
     p.add_argument("--checkpoint", type=Path, help="model.pt of `attnphys spanet train` (spanet only)")
     p.add_argument("--out", type=Path, required=True, help="summary.csv to write")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
+    add_device_option(p)
     p.set_defaults(func=_evaluate)
 
     p = subparsers.add_parser("report", help="chi2 and SPA-NET side by side with the talk's table")

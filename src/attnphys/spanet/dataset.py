@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from attnphys.files import atomic_path
+from attnphys.seeding import generator
 from attnphys.spanet.h5layout import MatchingData, read_h5, write_h5
 
 SPLITS = ("train", "val", "test")
@@ -38,7 +38,7 @@ def build_dataset(chunks: list[Path], chunk_stats: list[Path], fractions: tuple[
         raise ValueError(f"spanet.split: fractions {list(fractions)} must sum to 1")
     data = MatchingData.concat([read_h5(c) for c in chunks])
     stats = [read_stats(s) for s in chunk_stats]
-    rng = np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(b"spanet/split")]))
+    rng = generator(seed, "spanet", "split")
     order = rng.permutation(len(data))
     edges = np.round(np.cumsum([0, *fractions]) * len(data)).astype(int)
     summary = {

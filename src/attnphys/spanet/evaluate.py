@@ -29,9 +29,11 @@ def evaluate(method: str, input_file: Path, out: Path, checkpoint: Path | None =
     else:
         if checkpoint is None:
             raise ValueError("--checkpoint: required for --method spanet")
-        from attnphys.spanet.train import load_spanet, spanet_assign
+        from attnphys.spanet.model import MODELS
+        from attnphys.spanet.train import spanet_assign
+        from attnphys.train.record import load_model
 
-        pred = spanet_assign(load_spanet(checkpoint), data, device)
+        pred = spanet_assign(load_model(checkpoint, MODELS)[0], data, device)
     seconds = time.perf_counter() - start
     log.info("%s: %d events in %.2f s (%.3f ms/event)", method, len(data), seconds,
              1e3 * seconds / max(len(data), 1))
