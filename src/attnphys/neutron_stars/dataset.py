@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from attnphys.files import atomic_path
+from attnphys.files import atomic_path, existing
 from attnphys.neutron_stars.eos import SPECTRAL_PRIOR, spectral_table
 from attnphys.neutron_stars.tov import MassRadiusCurve, mass_radius_curve
 from attnphys.seeding import generator
@@ -167,9 +167,7 @@ REQUIRED_COLUMNS = ("sample", "split", "m_max", "r_1p4", "mass", "radius", "mass
 
 def read_dataset(path: str | Path) -> pd.DataFrame:
     """Load a dataset written by :func:`write_dataset`, checking its columns and values."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: neutron-star dataset not found")
+    path = existing(path, "neutron-star dataset")
     try:
         frame = pd.read_parquet(path)
     except Exception as err:  # pyarrow raises several types for truncated files

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from attnphys.files import atomic_path
+from attnphys.files import atomic_path, existing
 from attnphys.seeding import generator
 from attnphys.spanet.h5layout import MatchingData, read_h5, write_h5
 
@@ -16,9 +16,7 @@ SPLITS = ("train", "val", "test")
 
 def read_stats(path: Path) -> dict:
     """The ``.json`` statistics of a generated chunk."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: missing statistics of a generated chunk")
+    path = existing(Path(path), "statistics of a generated chunk")
     stats = json.loads(path.read_text())
     for key in ("generated", "selected", "seconds"):
         if key not in stats:
