@@ -67,7 +67,7 @@ def engine_rate(name: str, data: TensorSet, val: TensorSet, jets: Jets, config: 
     model = fresh_model(name, jets)
     loss_fn = functools.partial(cross_entropy, inputs=tuple(model.inputs))
     with tempfile.TemporaryDirectory() as tmp:
-        result = fit(model, data, val, loss_fn, config, Path(tmp), {"bench": name})
+        result = fit(model, data, val, loss_fn, config, Path(tmp) / "model.pt", {"bench": name})
     return len(data) / result.history[0]["seconds"]
 
 

@@ -219,7 +219,8 @@ def test_classification_metrics_are_consistent():
 @pytest.mark.parametrize("name", ["hl_dnn", "transformer"])
 def test_train_then_evaluate_small_models(tmp_path, dataset, name):
     config = TrainConfig(epochs=2, batch_size=32, lr=3e-3, device="cpu", threads=1)
-    result = train_tagger(name, 0, dataset, tmp_path / "model", config, SMALL[name], base_seed=5)
+    result = train_tagger(name, 0, dataset / "train.parquet", dataset / "val.parquet", tmp_path / "model/model.pt",
+                          tmp_path / "model/history.csv", config, SMALL[name], base_seed=5)
     assert result.epochs_run == 2
     history = pd.read_csv(tmp_path / "model" / "history.csv")
     assert list(history["epoch"]) == [1, 2] and history["val_acc"].between(0, 1).all()
@@ -230,7 +231,8 @@ def test_train_then_evaluate_small_models(tmp_path, dataset, name):
     model, info = load_model(tmp_path / "model" / "model.pt", MODELS)
     np.testing.assert_allclose(model.scale.mean.numpy(), features.mean(0), rtol=1e-4, atol=1e-5)
 
-    metrics = evaluate_tagger(tmp_path / "model", dataset / "test.parquet", tmp_path / "eval", device="cpu")
+    metrics = evaluate_tagger(tmp_path / "model/model.pt", dataset / "test.parquet", tmp_path / "eval/predictions.parquet",
+                              tmp_path / "eval/metrics.json", device="cpu")
     on_disk = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert on_disk["accuracy"] == pytest.approx(metrics["accuracy"])
     predictions = pd.read_parquet(tmp_path / "eval" / "predictions.parquet")
@@ -251,9 +253,11 @@ def test_train_then_evaluate_small_models(tmp_path, dataset, name):
 
 def test_cli_train_rejects_stale_checkpoint_unless_told(tmp_path, dataset):
     config = TrainConfig(epochs=1, batch_size=64, device="cpu", threads=1)
-    train_tagger("pfn", 0, dataset, tmp_path, config, SMALL["pfn"])
-    changed = [sys.executable, "-m", "attnphys.cli", "jets", "train", "--model", "pfn", "--dataset", str(dataset),
-               "--out", str(tmp_path), "--epochs", "1", "--batch-size", "64", "--threads", "1", "--device", "cpu",
+    train_tagger("pfn", 0, dataset / "train.parquet", dataset / "val.parquet", tmp_path / "model.pt",
+                 tmp_path / "history.csv", config, SMALL["pfn"])
+    changed = [sys.executable, "-m", "attnphys.cli", "jets", "train", "--model", "pfn", "--train", str(dataset / "train.parquet"),
+               "--val", str(dataset / "val.parquet"), "--out-model", str(tmp_path / "model.pt"),
+               "--out-history", str(tmp_path / "history.csv"), "--epochs", "1", "--batch-size", "64", "--threads", "1", "--device", "cpu",
                "--params", json.dumps({**SMALL["pfn"], "f": [48]})]
     stale = subprocess.run(changed, capture_output=True, text=True)
     assert stale.returncode == 2 and "checkpoint_last.pt" in stale.stderr and "params.f" in stale.stderr
@@ -305,7 +309,7 @@ def test_snakemake_trains_and_evaluates_and_reruns_only_the_changed_model(tmp_pa
     assert metrics["model"] == "hl_dnn" and metrics["n_test"] == 63
     assert (out / "jets" / "eval" / "hl_dnn" / "seed0" / "predictions.parquet").exists()
     for model in ("hl_dnn", "pfn"):
-        assert (tmp_path / "logs" / "jets" / "train" / model / "seed0.log").exists()
+        assert (out / "logs" / "jets" / "train" / model / "seed0.log").exists()
         assert load_weights(out / "jets" / "models" / model / "seed0" / "model.pt")["extra"]["params"] == SMALL[model]
     overlay["jets"]["model_params"]["pfn"] = {**SMALL["pfn"], "f": [24]}
     assert _planned_jobs(_snakemake(tmp_path, overlay, targets, dry=True)) == [("jets_train", "model=pfn, seed=0")]

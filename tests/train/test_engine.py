@@ -185,16 +185,18 @@ def _xy(n: int, flip: bool, seed: int) -> TensorSet:
 def test_fingerprint_mismatch_is_a_clear_error_and_files_load_weights_only(tmp_path):
     config = TrainConfig(epochs=1, batch_size=16, device="cpu", threads=1)
     train, val = _xy(64, False, 0), _xy(32, False, 1)
-    fit(_Tiny(), train, val, _loss, config, tmp_path, {"width": 4}, extra={"classes": ["a", "b"]})
+    fit(_Tiny(), train, val, _loss, config, tmp_path / "model.pt", {"width": 4}, extra={"classes": ["a", "b"]})
     for name in ("checkpoint_last.pt", "model.pt"):
         loaded = torch.load(tmp_path / name, weights_only=True)
         assert isinstance(loaded, dict)
     assert load_weights(tmp_path / "model.pt")["extra"] == {"classes": ["a", "b"]}
     with pytest.raises(ValueError, match=r"checkpoint_last\.pt.*fingerprint\.width: checkpoint 4 != now 8"):
-        fit(_Tiny(), train, val, _loss, config, tmp_path, {"width": 8})
+        fit(_Tiny(), train, val, _loss, config, tmp_path / "model.pt", {"width": 8})
     with pytest.raises(ValueError, match=r"train\.lr"):
-        fit(_Tiny(), train, val, _loss, TrainConfig(epochs=1, batch_size=16, lr=0.5), tmp_path, {"width": 4})
-    result = fit(_Tiny(), train, val, _loss, dataclasses.replace(config, restart_stale=True), tmp_path, {"width": 8})
+        fit(_Tiny(), train, val, _loss, TrainConfig(epochs=1, batch_size=16, lr=0.5), tmp_path / "model.pt",
+            {"width": 4})
+    result = fit(_Tiny(), train, val, _loss, dataclasses.replace(config, restart_stale=True), tmp_path / "model.pt",
+                 {"width": 8})
     assert result.epochs_run == 1
     assert load_weights(tmp_path / "model.pt")["fingerprint"]["fingerprint"] == {"width": 8}
     (tmp_path / "truncated.pt").write_bytes((tmp_path / "model.pt").read_bytes()[:100])
@@ -206,7 +208,7 @@ def test_early_stopping_keeps_the_best_epoch(tmp_path):
     # validation labels are the opposite of training labels: val loss rises as training learns
     config = TrainConfig(epochs=20, batch_size=16, lr=0.05, warmup_frac=0.0, patience=2, device="cpu", threads=1)
     torch.manual_seed(0)
-    result = fit(_Tiny(), _xy(256, False, 0), _xy(64, True, 1), _loss, config, tmp_path, {})
+    result = fit(_Tiny(), _xy(256, False, 0), _xy(64, True, 1), _loss, config, tmp_path / "model.pt", {})
     assert result.stopped_early and result.epochs_run == result.best_epoch + 2 < 20
     history = pd.read_csv(tmp_path / "history.csv")
     assert len(history) == result.epochs_run

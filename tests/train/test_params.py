@@ -30,5 +30,6 @@ def test_unknown_key_or_data_size_names_the_config_key(cls, where, sizes, bad):
 @pytest.mark.parametrize("area", ["spanet", "neutron-stars"])
 def test_params_that_are_not_a_json_object_exit_2_naming_the_flag(area, tmp_path):
     out = subprocess.run([sys.executable, "-m", "attnphys.cli", area, "train", "--params", "[1, 2]",
-                          "--out", str(tmp_path), "--out-dir", str(tmp_path)], capture_output=True, text=True)
+                          "--out-model", str(tmp_path / "model.pt"), "--out-history", str(tmp_path / "history.csv")],
+                         capture_output=True, text=True)
     assert out.returncode == 2 and "argument --params: must be a JSON object" in out.stderr

@@ -11,12 +11,28 @@ import yaml
 from snakemake.cli import parse_args
 
 REPO = Path(__file__).resolve().parents[2]
-PROFILES = REPO / "workflow/profiles"
+PROFILES = {"default": REPO / "profiles/default", "slurm": REPO / "workflow/profiles/slurm"}
 
 
 def profile_args(name: str):
-    _, args = parse_args(["--profile", str(PROFILES / name), "--snakefile", str(REPO / "Snakefile"), "-n"])
+    _, args = parse_args(["--profile", str(PROFILES[name]), "--snakefile", str(REPO / "Snakefile"), "-n"])
     return args
+
+
+def test_plain_snakemake_finds_the_default_profile_by_itself(tmp_path):
+    """No --profile, no --cores: Snakemake must take both from profiles/default beside the Snakefile."""
+    overlay = yaml.safe_load((REPO / ".test/config/config.yaml").read_text())
+    overlay["outdir"] = str(tmp_path / "results")
+    (tmp_path / "overlay.yaml").write_text(yaml.safe_dump(overlay))
+    run = subprocess.run(
+        ["snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path), "-n", "jets_report",
+         "--configfile", str(tmp_path / "overlay.yaml")],
+        capture_output=True, text=True,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    log = run.stdout + run.stderr
+    assert "Using workflow specific profile" in log and "profiles/default" in log
+    assert "rule jets_train:" in log
 
 
 def test_default_profile_limits_gpu_jobs_to_one():
@@ -37,7 +53,7 @@ def test_slurm_profile_requests_a_gpu_for_training():
 
 
 def test_profile_rules_exist_in_the_workflow(tmp_path):
-    named = set(yaml.safe_load((PROFILES / "slurm/config.yaml").read_text())["set-resources"])
+    named = set(yaml.safe_load((PROFILES["slurm"] / "config.yaml").read_text())["set-resources"])
     listed = subprocess.run(
         ["snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path), "--list-rules"],
         capture_output=True, text=True, check=True,
@@ -46,12 +62,12 @@ def test_profile_rules_exist_in_the_workflow(tmp_path):
 
 
 def test_slurm_dry_run_builds_the_dag(tmp_path):
-    overlay = yaml.safe_load((REPO / "workflow/configs/tiny.yaml").read_text())
+    overlay = yaml.safe_load((REPO / ".test/config/config.yaml").read_text())
     overlay["outdir"] = str(tmp_path / "results")
     (tmp_path / "overlay.yaml").write_text(yaml.safe_dump(overlay))
     run = subprocess.run(
         ["snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-         "--profile", str(PROFILES / "slurm"), "--configfile", str(tmp_path / "overlay.yaml"), "-n", "jets_report"],
+         "--profile", str(PROFILES["slurm"]), "--configfile", str(tmp_path / "overlay.yaml"), "-n", "jets_report"],
         capture_output=True, text=True,
     )
     assert run.returncode == 0, run.stderr[-3000:]

@@ -12,6 +12,7 @@ next to a single sigmoid unit fitted the same way, both through the shared engin
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 from dataclasses import dataclass
 
 import torch
@@ -118,7 +119,8 @@ def fit_xor(model: nn.Module, seed: int, epochs: int = XOR_EPOCHS, lr: float = X
     data = xor_data()
     fingerprint = {"task": "gating.xor", "model": repr(model), "init_seed": seed}
     with tempfile.TemporaryDirectory(prefix="xor-fit-") as outdir:
-        result = fit(model, data, data, xor_loss, xor_train_config(seed, epochs, lr), outdir, fingerprint)
+        result = fit(model, data, data, xor_loss, xor_train_config(seed, epochs, lr), Path(outdir) / "model.pt",
+                     fingerprint)
         model.load_state_dict(load_weights(result.model_path)["state_dict"])
     return XorFit(seed=seed, accuracy=accuracy(model), loss=result.best_val_loss, model=model)
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -132,11 +133,27 @@ def pad_towers(values: ak.Array, max_towers: int) -> np.ndarray:
     return out
 
 
-def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[str],
+@dataclasses.dataclass(frozen=True)
+class DatasetFiles:
+    """The files the dataset stage writes: the three splits and ``summary.json``."""
+
+    train: Path
+    val: Path
+    test: Path
+    summary: Path
+
+    @classmethod
+    def in_folder(cls, folder: str | Path) -> DatasetFiles:
+        """``{train,val,test}.parquet`` and ``summary.json`` in one folder (for use by hand)."""
+        folder = Path(folder)
+        return cls(*(folder / f"{s}.parquet" for s in SPLITS), folder / "summary.json")
+
+
+def build_dataset(towers: list[str | Path], out: DatasetFiles, classes: list[str],
                   jets_per_class: int, pt_window=(1000.0, 1200.0), mass_window=(300.0, 700.0),
                   flatten_bins=(4, 2), split=(0.70, 0.15, 0.15), max_towers: int = 230,
                   seed: int = 0) -> dict:
-    """Build train/val/test Parquet files and ``summary.json`` in ``out_dir``; return the summary."""
+    """Write the train/val/test Parquet files and the summary JSON of ``out``; return the summary."""
     if abs(sum(split) - 1.0) > 1e-6:
         raise ValueError(f"config key jets.split: fractions {list(split)} must sum to 1")
     for key, (lo, hi) in (("pt_window", pt_window), ("mass_window", mass_window)):
@@ -145,7 +162,6 @@ def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[s
     if len(set(classes)) != len(classes):
         raise ValueError(f"config key jets.classes: repeated class in {list(classes)}")
     paths = [Path(p) for p in towers]
-    out_dir = Path(out_dir)
 
     scalars = []
     for path in tqdm(paths, desc="dataset: scan", unit="file"):
@@ -193,7 +209,7 @@ def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[s
     with contextlib.ExitStack() as stack:
         writers = {}
         for s in SPLITS:
-            tmp = stack.enter_context(atomic_path(out_dir / f"{s}.parquet"))
+            tmp = stack.enter_context(atomic_path(getattr(out, s)))
             writers[s] = stack.enter_context(pq.ParquetWriter(tmp, schema))
         batch: list[tuple[Path, pa.Table, np.ndarray]] = []  # (file, selected rows, their split)
 
@@ -223,9 +239,9 @@ def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[s
         flush()
         for writer in writers.values():
             writer.close()
-        with atomic_path(out_dir / "summary.json") as tmp:
+        with atomic_path(out.summary) as tmp:
             tmp.write_text(json.dumps(summary, indent=2) + "\n")
-    log.info("dataset: %d jets per class x %d classes -> %s (%s)", n_final, len(classes), out_dir,
+    log.info("dataset: %d jets per class x %d classes -> %s (%s)", n_final, len(classes), out.train.parent,
              summary["splits"])
     return summary
 
@@ -267,7 +283,8 @@ def _check_finite(values: np.ndarray, name: str, path) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    build_dataset(args.towers, args.out_dir, args.classes, args.jets_per_class,
+    out = DatasetFiles(args.out_train, args.out_val, args.out_test, args.out_summary)
+    build_dataset(args.towers, out, args.classes, args.jets_per_class,
                   tuple(args.pt_window), tuple(args.mass_window), tuple(args.flatten_bins),
                   tuple(args.split), args.max_towers, args.seed)
 
@@ -276,7 +293,9 @@ def add_cli(subparsers) -> None:
     parser = subparsers.add_parser(
         "dataset", help="towers Parquet files -> flat train/val/test datasets with features")
     parser.add_argument("towers", nargs="+", help="towers Parquet files of the ingest stage")
-    parser.add_argument("--out-dir", required=True, help="folder for {train,val,test}.parquet")
+    for split in SPLITS:
+        parser.add_argument(f"--out-{split}", type=Path, required=True, help=f"{split} split (Parquet) to write")
+    parser.add_argument("--out-summary", type=Path, required=True, help="summary.json to write (counts, yields)")
     parser.add_argument("--classes", nargs="+", required=True, help="classes in label order")
     parser.add_argument("--jets-per-class", type=int, required=True)
     parser.add_argument("--pt-window", nargs=2, type=float, default=[1000.0, 1200.0])

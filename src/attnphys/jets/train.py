@@ -93,21 +93,22 @@ def data_sizes(train: Jets, val: Jets, towers: bool) -> dict:
 def train_tagger(
     model_name: str,
     seed: int,
-    dataset: Path,
-    outdir: Path,
+    train_path: Path,
+    val_path: Path,
+    model_path: Path,
+    history_path: Path,
     config: TrainConfig,
     params: dict | None = None,
     base_seed: int = 0,
 ) -> TrainResult:
-    """Train one tagger on ``dataset/{train,val}.parquet`` into ``outdir``."""
+    """Train one tagger on the train and val splits; write ``model_path`` and ``history_path``."""
     params = dict(params or {})
-    dataset = Path(dataset)
     run_seed = train_seed(base_seed, model_name, seed)
     inputs = tuple(model_class(model_name).inputs)
     towers = "towers" in inputs
-    train, val = (read_jets(dataset / f"{split}.parquet", need_towers=towers) for split in ("train", "val"))
+    train, val = (read_jets(path, need_towers=towers) for path in (train_path, val_path))
     if len(train) == 0 or len(val) == 0:
-        raise ValueError(f"{dataset}: empty split (train {len(train)} jets, val {len(val)} jets)")
+        raise ValueError(f"{train_path}, {val_path}: empty split (train {len(train)} jets, val {len(val)} jets)")
     sizes = data_sizes(train, val, towers)
     torch.manual_seed(run_seed)
     model = build_model(model_name, **sizes, params=params)
@@ -125,11 +126,12 @@ def train_tagger(
              extra["n_params"], len(train), len(val))
     loss_fn = functools.partial(cross_entropy, inputs=inputs)
     return fit(model, jet_tensors(train, inputs), jet_tensors(val, inputs), loss_fn, config,
-               Path(outdir), fingerprint, extra=extra)
+               Path(model_path), fingerprint, history_path=Path(history_path), extra=extra)
 
 
 def _run(args: argparse.Namespace) -> int:
-    train_tagger(args.model, args.seed, args.dataset, args.out, train_config(args), args.params, args.base_seed)
+    train_tagger(args.model, args.seed, args.train, args.val, args.out_model, args.out_history, train_config(args),
+                 args.params, args.base_seed)
     return 0
 
 
@@ -138,8 +140,10 @@ def add_cli(subparsers) -> None:
     p.add_argument("--model", required=True, choices=sorted(MODELS))
     p.add_argument("--seed", type=int, default=0, help="replica seed (one of jets.seeds)")
     p.add_argument("--base-seed", type=int, default=0, help="the config's master seed")
-    p.add_argument("--dataset", type=Path, required=True, help="folder with train.parquet and val.parquet")
-    p.add_argument("--out", type=Path, required=True, help="output folder (model.pt, history.csv)")
+    p.add_argument("--train", type=Path, required=True, help="train split (train.parquet)")
+    p.add_argument("--val", type=Path, required=True, help="validation split (val.parquet)")
+    p.add_argument("--out-model", type=Path, required=True, help="model.pt to write (checkpoint_last.pt goes beside it)")
+    p.add_argument("--out-history", type=Path, required=True, help="history.csv to write")
     add_params_option(p, "the model's constructor")
     add_train_options(p)
     p.set_defaults(func=_run)

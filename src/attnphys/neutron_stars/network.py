@@ -40,7 +40,8 @@ def _loss(model: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, dict]:
 
 
 def train_network(
-    dataset: Path, n_stars: int, outdir: Path, config: TrainConfig, model_params: dict | None = None
+    dataset: Path, n_stars: int, model_path: Path, history_path: Path, config: TrainConfig,
+    model_params: dict | None = None,
 ) -> TrainResult:
     """Fit the set model on the first ``n_stars`` observed stars of every sample."""
     params = dict(model_params or {})
@@ -59,7 +60,7 @@ def train_network(
                    "train_samples": len(train), "val_samples": len(val), "coefficients": list(names)}
     extra = model_record("star_set", params, sizes, n_stars=n_stars, coefficients=list(names))
     return fit(model, tensor_set(x_train, model, y_train), tensor_set(stars(val, n_stars), model, coefficients(val)),
-               _loss, config, Path(outdir), fingerprint, extra=extra)
+               _loss, config, Path(model_path), fingerprint, history_path=Path(history_path), extra=extra)
 
 
 def predict_network(model_path: Path, dataset: Path, out: Path, device: str = "cpu") -> pd.DataFrame:

@@ -47,7 +47,8 @@ def trainable(data: MatchingData) -> MatchingData:
 
 
 def train_spanet(
-    train_file: Path, val_file: Path, outdir: Path, config: TrainConfig, model_params: dict
+    train_file: Path, val_file: Path, model_path: Path, history_path: Path, config: TrainConfig,
+    model_params: dict,
 ) -> TrainResult:
     """Fit SPA-NET with the input standardisation taken from the training split."""
     train, val = trainable(read_h5(train_file)), trainable(read_h5(val_file))
@@ -59,8 +60,8 @@ def train_spanet(
     fingerprint = {"model": model_params, "train_events": len(train), "val_events": len(val),
                    "train_file": Path(train_file).name, "max_jets": train.max_jets}
     extra = model_record("spanet", model_params, {})
-    return fit(model, tensor_set(train), tensor_set(val), _loss, config, Path(outdir), fingerprint,
-               extra=extra)
+    return fit(model, tensor_set(train), tensor_set(val), _loss, config, Path(model_path), fingerprint,
+               history_path=Path(history_path), extra=extra)
 
 
 def spanet_assign(model: SpaNet, data: MatchingData, device: str = "cpu", batch_size: int = 512) -> np.ndarray:

@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 LossFn = Callable[[torch.nn.Module, dict], tuple[torch.Tensor, dict]]
 HISTORY_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "val_seconds")
 CHECKPOINT = "checkpoint_last.pt"
-BEST = "model.pt"
 
 
 def _autocast(device: torch.device, amp: bool):
@@ -148,15 +147,17 @@ def fit(
     val: TensorSet,
     loss_fn: LossFn,
     config: TrainConfig,
-    outdir: Path,
+    model_path: Path,
     fingerprint: dict,
     *,
+    history_path: Path | None = None,
     extra: dict | None = None,
 ) -> TrainResult:
     """Train ``model`` with AdamW; resume, checkpoint, early-stop; see the package docstring."""
     if len(train) == 0 or len(val) == 0:
         raise ValueError(f"fit: empty data (train {len(train)} rows, val {len(val)} rows)")
-    outdir = Path(outdir)
+    model_path = Path(model_path)
+    history_path = Path(history_path) if history_path is not None else model_path.with_name("history.csv")
     if config.threads:
         torch.set_num_threads(config.threads)
     ranks = join(config.device)
@@ -173,7 +174,7 @@ def fit(
     state = {"epoch": 0, "step": 0, "history": [], "best_val": math.inf, "best_epoch": 0,
              "bad_epochs": 0, "stopped": False}
 
-    last = outdir / CHECKPOINT
+    last = model_path.with_name(CHECKPOINT)
     best_weights = _restore(last, identity, config.restart_stale, model, optimiser, schedule, state)
 
     core = torch.compile(model, dynamic=True) if config.compile else model
@@ -238,25 +239,25 @@ def fit(
                  "schedule": schedule.state_dict(), "best_model": best_weights, "extra": extra, **state},
                 last,
             )
-            _write_history(state["history"], outdir / "history.csv")
+            _write_history(state["history"], history_path)
         log.info("epoch %d: train loss %.4f acc %.4f, val loss %.4f acc %.4f, lr %.2e, %.1f s",
                  epoch + 1, train_loss, row["train_acc"], val_loss, row["val_acc"], lr, seconds)
 
     if best_weights is None:
         best_weights = _cpu_state(model)
     if ranks.leader:
-        _write_history(state["history"], outdir / "history.csv")
+        _write_history(state["history"], history_path)
         checkpoint.save(
             {"state_dict": best_weights, "epoch": state["best_epoch"], "val_loss": state["best_val"],
              "fingerprint": identity, "extra": extra},
-            outdir / BEST,
+            model_path,
         )
     ranks.barrier()
     ranks.close()
     return TrainResult(
         best_epoch=state["best_epoch"], best_val_loss=state["best_val"], epochs_run=state["epoch"],
         stopped_early=state["stopped"], history=copy.deepcopy(state["history"]),
-        model_path=outdir / BEST, seconds=time.perf_counter() - started,
+        model_path=model_path, seconds=time.perf_counter() - started,
     )
 
 

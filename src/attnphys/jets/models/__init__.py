@@ -16,10 +16,12 @@ from torch import nn
 from attnphys.jets.models.hl_dnn import HLDNN
 from attnphys.jets.models.pfn import PFN
 from attnphys.jets.models.transformer import TowerTransformer
+from attnphys.jets.paper import TALK
 from attnphys.train.params import construct
 
 MODELS: dict[str, type[nn.Module]] = {"hl_dnn": HLDNN, "pfn": PFN, "transformer": TowerTransformer}
-PAPER_PARAMS = {"hl_dnn": 3_270_119, "pfn": 1_205_895, "transformer": 1_388_807}
+# The talk's parameter counts, from the one table of the paper's figures (attnphys.jets.paper).
+PAPER_PARAMS = {model: row.n_params for model, row in TALK.items()}
 PAPER_SIZES = {
     "hl_dnn": {"n_features": 17, "n_classes": 7},
     "pfn": {"n_features": 3, "n_classes": 7},
