@@ -186,6 +186,9 @@ def test_every_job_ran_on_slurm_with_the_requested_resources(runs):
     planned = planned_jobs(log)
     submitted = dict(re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+)", log))
     assert planned and submitted.keys() == planned.keys()  # nothing ran outside SLURM
+    of_this_run = subprocess.run(["squeue", "--states=all", "--noheader", "--format=%i", "--name", run_id],
+                                 capture_output=True, text=True, check=True).stdout.split()
+    assert sorted(of_this_run) == sorted(submitted.values())  # and SLURM ran nothing else for it
     rules = {job["rule"] for job in planned.values()}
     assert {"spanet_generate", "spanet_train", "spanet_evaluate_spanet", "gating_report"} <= rules
     gpu_jobs = 0
