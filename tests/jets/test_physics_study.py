@@ -79,3 +79,17 @@ def test_variant_rows_take_unchanged_classes_from_the_pipeline_definitions():
     frame = pd.DataFrame({"cls": ["1", "6", "1", "6"], "variant": ["pipeline", "pipeline", "sm", "sm"]})
     rows = variant_rows(frame, "sm")
     assert sorted(zip(rows["cls"], rows["variant"])) == [("1", "pipeline"), ("6", "sm")]
+
+
+def test_study_target_plans_one_job_per_variant_class_and_the_table(tmp_path):
+    import re
+    import subprocess
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    run = subprocess.run(["snakemake", "-s", str(repo / "Snakefile"), "--directory", str(tmp_path), "-n",
+                          "jets_study", "--config", f"outdir={tmp_path / 'results'}"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    counts = dict(re.findall(r"^(jets_\w+)\s+(\d+)$", run.stdout, flags=re.M))
+    assert counts == {"jets_study_sample": "9", "jets_diagnosis": "1", "jets_study": "1"}
