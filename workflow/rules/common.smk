@@ -21,6 +21,10 @@ def check_config(cfg):
             raise ValueError(f"config key jets.acceptance: no acceptance for class {cls!r}")
 
 
+    if abs(sum(cfg["neutrino"]["split"]) - 1.0) > 1e-6:
+        raise ValueError(f"config key neutrino.split: fractions {cfg['neutrino']['split']} must sum to 1")
+
+
 check_config(config)
 
 OUT = config["outdir"]

@@ -1,0 +1,169 @@
+"""Metrics and figures of the neutrino area: summary.csv, report.md, confusion matrices,
+event displays.
+
+Per model and seed on the test split: event accuracy, per-class efficiency (recall) and
+purity (precision), the nu_e CC selection efficiency and purity of the arg-max
+selection and the nu_e CC efficiency at the purity of the CVN baseline (threshold scan
+on p(nu_e CC)), prong accuracy on reconstructed and on truth prongs. report.md gives
+mean and sample standard deviation over seeds and the parameter counts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+from attnphys.files import atomic_path
+from attnphys.neutrino.beam import EVENT_CLASSES
+from attnphys.neutrino.pixelmap import read_dataset
+from attnphys.neutrino.prongs import PRONG_CLASSES
+from attnphys.parquet import read_columns
+
+NUE = EVENT_CLASSES.index("nue_cc")
+
+
+def efficiency_at_purity(p_nue: np.ndarray, is_nue: np.ndarray, purity: float) -> float:
+    """Largest nu_e CC efficiency of a cut on p(nu_e CC) whose purity is at least ``purity``."""
+    order = np.argsort(-p_nue)
+    tp = np.cumsum(is_nue[order])
+    pur = tp / np.arange(1, len(order) + 1)
+    ok = pur >= purity
+    return float(tp[ok].max() / max(is_nue.sum(), 1)) if ok.any() else 0.0
+
+
+def prong_accuracy(frame: pd.DataFrame, prongs: str, max_prongs: int) -> float:
+    labels = np.stack([frame[f"{prongs}_prong{j}_label"] for j in range(max_prongs)], 1)
+    preds = np.stack([frame[f"{prongs}_prong{j}_pred"] for j in range(max_prongs)], 1)
+    real = (labels >= 0) & (preds >= 0)
+    return float((labels[real] == preds[real]).mean()) if real.any() else float("nan")
+
+
+def score(frame: pd.DataFrame, max_prongs: int) -> dict:
+    probs = frame[[f"p{k}" for k in range(len(EVENT_CLASSES))]].to_numpy()
+    label = frame["label"].to_numpy()
+    pred = probs.argmax(1)
+    pur, eff, _, _ = precision_recall_fscore_support(label, pred, labels=range(len(EVENT_CLASSES)), zero_division=0)
+    row = {"accuracy": float((pred == label).mean()), "nue_efficiency": float(eff[NUE]), "nue_purity": float(pur[NUE]),
+           "prong_accuracy_reco": prong_accuracy(frame, "reco", max_prongs),
+           "prong_accuracy_truth": prong_accuracy(frame, "truth", max_prongs)}
+    for k, name in enumerate(EVENT_CLASSES):
+        row[f"eff_{name}"], row[f"pur_{name}"] = float(eff[k]), float(pur[k])
+    return row
+
+
+def _confusion_figure(frames: dict[str, pd.DataFrame], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(frames), figsize=(4.2 * len(frames), 4))
+    for ax, (name, frame) in zip(np.atleast_1d(axes), frames.items()):
+        pred = frame[[f"p{k}" for k in range(len(EVENT_CLASSES))]].to_numpy().argmax(1)
+        cm = confusion_matrix(frame["label"], pred, labels=range(len(EVENT_CLASSES)), normalize="true")
+        ax.imshow(cm, vmin=0, vmax=1, cmap="Blues")
+        for i in range(len(EVENT_CLASSES)):
+            for j in range(len(EVENT_CLASSES)):
+                ax.text(j, i, f"{cm[i, j]:.2f}", ha="center", va="center", fontsize=8)
+        ax.set_xticks(range(len(EVENT_CLASSES)), EVENT_CLASSES, rotation=45)
+        ax.set_yticks(range(len(EVENT_CLASSES)), EVENT_CLASSES)
+        ax.set_title(name)
+        ax.set_xlabel("predicted")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+
+
+def _display_figure(dataset: Path, frame: pd.DataFrame, max_prongs: int, path: Path) -> None:
+    """One test event per class: both views coloured by true prong class and by the
+    transformer's predicted class of the reconstructed prongs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    data, _ = read_dataset(dataset, ("pixel_maps", "truth_prong_index", "reco_prong_index", "truth_prong_label",
+                                     "event", "event_label"))
+    row_of = pd.Series(np.arange(len(data["event"])), index=data["event"])
+    cmap = ListedColormap(["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#7f7f7f"])
+    fig, axes = plt.subplots(len(EVENT_CLASSES), 4, figsize=(12, 2.6 * len(EVENT_CLASSES)))
+    for c, name in enumerate(EVENT_CLASSES):
+        sel = frame[frame["label"] == c]
+        if sel.empty:
+            continue
+        ev = sel.iloc[0]
+        r = int(row_of[ev["event"]])
+        pred = np.array([ev[f"reco_prong{j}_pred"] for j in range(max_prongs)])
+        for v in (0, 1):
+            truth_idx = data["truth_prong_index"][r, v].astype(np.int64)
+            reco_idx = data["reco_prong_index"][r, v].astype(np.int64)
+            hit = data["pixel_maps"][r, v] > 0
+            true_cls = np.where(truth_idx >= 0, data["truth_prong_label"][r][np.clip(truth_idx, 0, None)], 5)
+            pred_cls = np.where(reco_idx >= 0, pred[np.clip(reco_idx, 0, None)], 5)
+            for k, (cls, title) in enumerate(((true_cls, "true"), (pred_cls, "predicted"))):
+                ax = axes[c, 2 * v + k]
+                ax.imshow(np.ma.masked_where(~hit, cls).T, cmap=cmap, vmin=-0.5, vmax=5.5, aspect="auto",
+                          origin="lower", interpolation="nearest")
+                ax.set_title(f"{name} {'XZ' if v == 0 else 'YZ'} {title}", fontsize=8)
+                ax.set_xticks([])
+                ax.set_yticks([])
+    handles = [plt.Line2D([], [], marker="s", ls="", color=cmap(i)) for i in range(len(PRONG_CLASSES))]
+    fig.legend(handles, PRONG_CLASSES, loc="lower center", ncol=len(PRONG_CLASSES))
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=90)
+    plt.close(fig)
+
+
+def write_report(dataset: Path, predictions: list[Path], prong_stats: Path, outdir: Path) -> pd.DataFrame:
+    """summary.csv (one row per model and seed), report.md and figures in ``outdir``."""
+    stats = json.loads(Path(prong_stats).read_text())
+    rows, frames, params = [], {}, {}
+    for path in predictions:
+        meta_path = Path(path).with_suffix(".json")
+        meta = json.loads(meta_path.read_text())
+        frame = pd.read_parquet(path)
+        read_columns(path, ["event", "label", "p0"], "neutrino predictions")
+        row = {"model": meta["model"], "seed": meta["seed"], "parameters": meta["parameters"]}
+        rows.append(row | score(frame, meta["max_prongs"]))
+        frames.setdefault(meta["model"], frame)
+        params[meta["model"]] = meta["parameters"]
+    summary = pd.DataFrame(rows).sort_values(["model", "seed"]).reset_index(drop=True)
+    cvn_purity = summary.loc[summary["model"] == "cvn", "nue_purity"].mean() if (summary["model"] == "cvn").any() else 0.8
+    effs = []
+    for path in predictions:
+        frame = pd.read_parquet(path)
+        effs.append(efficiency_at_purity(frame[f"p{NUE}"].to_numpy(), (frame["label"] == NUE).to_numpy(), cvn_purity))
+    summary["nue_eff_at_cvn_purity"] = effs if len(effs) == len(summary) else np.nan
+    outdir = Path(outdir)
+    with atomic_path(outdir / "summary.csv") as tmp:
+        summary.to_csv(tmp, index=False)
+    _confusion_figure(frames, outdir / "confusion.png")
+    max_prongs = json.loads(Path(predictions[0]).with_suffix(".json").read_text())["max_prongs"]
+    display_model = "transformer" if "transformer" in frames else next(iter(frames))
+    _display_figure(dataset, frames[display_model], max_prongs, outdir / "event_displays.png")
+    metrics = ["accuracy", "nue_efficiency", "nue_purity", "nue_eff_at_cvn_purity", "prong_accuracy_reco",
+               "prong_accuracy_truth"]
+    agg = summary.groupby("model")[metrics].agg(["mean", "std"])
+    lines = ["# Neutrino classification (NOvA-like fast simulation)", "",
+             f"Test events per model: {len(next(iter(frames.values())))}; seeds: {sorted(int(s) for s in summary['seed'].unique())}.",
+             f"Reconstructed prongs: charge-weighted purity {stats['reco_purity']:.3f}, "
+             f"completeness {stats['reco_completeness']:.3f}; mean prongs per event: "
+             f"truth {stats['mean_truth_prongs']:.2f}, reconstructed {stats['mean_reco_prongs']:.2f}.", "",
+             "| model | parameters | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 2) + "|"]
+    for model in agg.index:
+        cells = [f"{agg.loc[model, (m, 'mean')]:.3f} ± {0 if np.isnan(agg.loc[model, (m, 'std')]) else agg.loc[model, (m, 'std')]:.3f}"
+                 for m in metrics]
+        lines.append(f"| {model} | {params[model]} | " + " | ".join(cells) + " |")
+    lines += ["", "Mean ± sample standard deviation over seeds. Prong accuracy: reconstructed prongs labelled by "
+              "their dominant true particle; the CVN has no prong output.", "",
+              "![confusion](confusion.png)", "", "![event displays](event_displays.png)", ""]
+    with atomic_path(outdir / "report.md") as tmp:
+        tmp.write_text("\n".join(lines))
+    return summary
