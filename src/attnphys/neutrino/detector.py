@@ -103,6 +103,11 @@ def track(det: Detector, vertex, p4, mass: float, rng: np.random.Generator, inte
     n = max(int(np.ceil(length / det.step)), 1)
     s = np.minimum(np.arange(n + 1) * det.step, length)
     t = np.interp(r0 - s, r_grid, t_grid)
+    if length >= r0:
+        t[-1] = 0.0  # a stopping track deposits its last MeV (below the range table) in its last step
+    else:
+        t = np.concatenate([[kinetic], t[1:]])
+    t[0] = kinetic
     de = -np.diff(t)
     ds = np.maximum(np.diff(s), 1e-9)
     p = np.sqrt(t[:-1] * (t[:-1] + 2 * mass))
@@ -116,7 +121,7 @@ def track(det: Detector, vertex, p4, mass: float, rng: np.random.Generator, inte
     steps = dirs * ds[:, None]
     ends = vertex[None] + np.cumsum(steps, axis=0)
     mids = ends - steps / 2
-    left = float(t[-1]) if length < r0 else 0.0
+    left = float(t[-1])
     return mids, de, de / ds, ends[-1], left, dirs[-1]
 
 
