@@ -39,11 +39,11 @@ class ViewEncoder(nn.Module):
         return self.out(torch.cat([h.mean((2, 3)), h.amax((2, 3))], dim=1))
 
 
-def _prepare(maps: torch.Tensor) -> torch.Tensor:
-    """(..., 2, 100, 80) PE -> (..., 2, 50, 40) log(1 + PE)."""
+def _prepare(maps: torch.Tensor, logged: bool = False) -> torch.Tensor:
+    """(..., 2, 100, 80) PE -> (..., 2, 50, 40) log(1 + PE), 2 x 2 average-pooled."""
     shape = maps.shape
-    x = torch.log1p(maps.float().reshape(-1, 1, shape[-2], shape[-1]))
-    x = nn.functional.avg_pool2d(x, 2)
+    x = maps.float().reshape(-1, 1, shape[-2], shape[-1])
+    x = nn.functional.avg_pool2d(x if logged else torch.log1p(x), 2)
     return x.reshape(*shape[:-2], x.shape[-2], x.shape[-1])
 
 
@@ -77,17 +77,20 @@ class TransformerCVN(nn.Module):
         p = self.max_prongs
         ks = torch.arange(p, device=maps.device).view(1, p, 1, 1, 1)
         masks = prong_index.unsqueeze(1).long() == ks  # (B, P, 2, H, W)
-        images = torch.cat([maps.unsqueeze(1).float(), maps.unsqueeze(1).float() * masks], dim=1)  # (B, 1+P, 2, H, W)
-        x = _prepare(images).reshape(b * (1 + p), 2, 50, 40)
+        logged = torch.log1p(maps.float()).unsqueeze(1)
+        images = torch.cat([logged, logged * masks], dim=1)  # (B, 1+P, 2, H, W)
+        x = _prepare(images, logged=True).reshape(b * (1 + p), 2, 50, 40)
         tokens = torch.cat([enc(x[:, v : v + 1]) for v, enc in enumerate(self.views)], dim=1).view(b, 1 + p, -1)
         kind = torch.ones(1 + p, dtype=torch.long, device=maps.device)
         kind[0] = 0
         tokens = tokens + self.kind(kind)[None]
         present = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=maps.device), masks.flatten(2).any(2)], dim=1)
-        mask = None
-        if not self.attention:
-            mask = ~torch.eye(1 + p, dtype=torch.bool, device=maps.device)
-        h = self.encoder(tokens, mask=mask, src_key_padding_mask=~present)
+        if self.attention:
+            h = self.encoder(tokens, src_key_padding_mask=~present)
+        else:
+            # Each token attends only to itself. No padding mask: a padded token, masked as a
+            # key, would have nothing left to attend to (NaN); here it sees only itself.
+            h = self.encoder(tokens, mask=~torch.eye(1 + p, dtype=torch.bool, device=maps.device))
         return self.event_head(h[:, 0]), self.prong_head(h[:, 1:])
 
 
