@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import DBSCAN
 
 PRONG_CLASSES = ("electron", "muon", "proton", "pion", "photon", "other")
 _CLASS_OF_PID = {11: 0, 13: 1, 2212: 2, 211: 3, 22: 4, 111: 4}
@@ -43,6 +42,25 @@ def truth_prongs(hits: pd.DataFrame, max_prongs: int, min_hits: int) -> np.ndarr
     return rank.reindex(key).fillna(-1).to_numpy().astype(np.int64)
 
 
+def angular_clusters(angle: np.ndarray, eps: float, min_size: int = 2) -> np.ndarray:
+    """Cluster label of each angle (radians, periodic): runs of sorted angles with gaps <= eps;
+    clusters smaller than ``min_size`` get -1."""
+    if len(angle) == 1:
+        return np.array([-1 if min_size > 1 else 0])
+    order = np.argsort(angle)
+    a = angle[order]
+    gaps = np.diff(np.concatenate([a, [a[0] + 2 * np.pi]]))
+    start = (int(np.argmax(gaps)) + 1) % len(a)  # cut the circle at its widest gap
+    rolled = np.roll(np.arange(len(a)), -start)
+    new_cluster = np.concatenate([[False], gaps[rolled[:-1]] > eps])
+    labels_sorted = np.cumsum(new_cluster)
+    sizes = np.bincount(labels_sorted)
+    labels_sorted = np.where(sizes[labels_sorted] >= min_size, labels_sorted, -1)
+    out = np.empty(len(a), dtype=np.int64)
+    out[order[rolled]] = labels_sorted
+    return out
+
+
 def _event_reco(plane, cell, view, pe, max_prongs: int, eps: float) -> np.ndarray:
     out = np.full(len(pe), -1, dtype=np.int64)
     if len(pe) == 0:
@@ -61,11 +79,9 @@ def _event_reco(plane, cell, view, pe, max_prongs: int, eps: float) -> np.ndarra
         vc = np.average(cell[early], weights=pe[early])
         dz = (plane[sel] - vz) * 6.6
         dc = (cell[sel] - vc) * 3.9
-        angle = np.arctan2(dc, dz)
-        features = np.stack([np.cos(angle), np.sin(angle)], axis=1)
-        labels = DBSCAN(eps=eps, min_samples=2).fit_predict(features)
+        labels = angular_clusters(np.arctan2(dc, dz), eps)
         found = []
-        for lab in set(labels) - {-1}:
+        for lab in np.unique(labels[labels >= 0]):
             members = sel[labels == lab]
             found.append((pe[members].sum(), members))
         found.sort(key=lambda item: -item[0])
