@@ -54,3 +54,15 @@ def test_prong_outputs_follow_a_permutation_of_prongs():
         e2, p2 = model(maps, permuted)
     assert torch.allclose(e1, e2, atol=1e-5)
     assert torch.allclose(p1[:, :4], p2[:, perm[:4]], atol=1e-5)
+
+
+def test_attention_maps_are_distributions_over_existing_tokens():
+    from attnphys.neutrino.models import attention_maps
+
+    torch.manual_seed(3)
+    model = build_model("transformer", 4, 6, 5, {})
+    maps, index = _inputs(4)
+    att = attention_maps(model, maps, index)
+    assert att.shape == (2, 3, 6, 6)
+    assert torch.allclose(att.sum(-1), torch.ones(2, 3, 6), atol=1e-5)
+    assert (att[..., 5] == 0).all()  # prong 4 does not exist (indices only 0..3)

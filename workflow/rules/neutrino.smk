@@ -8,6 +8,10 @@ NU_CFG = config["neutrino"]
 NU_CHUNKS = list(range(-(-NU_CFG["events_per_class"] // NU_CFG["events_per_chunk"])))
 NU_RUNS = dict(model=NU_CFG["models"], seed=NU_CFG["seeds"])
 NU_ENV = "../../envs/attnphys.yaml"
+# The transformer of the first seed draws the attention maps (absent without a transformer).
+NU_ATTENTION = (
+    [f"{NU}/models/transformer_seed{NU_CFG['seeds'][0]}/model.pt"] if "transformer" in NU_CFG["models"] else []
+)
 
 
 rule neutrino_simulate:
@@ -130,6 +134,7 @@ rule neutrino_report:
         stats=rules.neutrino_dataset.output.stats,
         predictions=expand(f"{NU}/predictions/{{model}}_seed{{seed}}.parquet", **NU_RUNS),
         meta=expand(f"{NU}/predictions/{{model}}_seed{{seed}}.json", **NU_RUNS),
+        attention=NU_ATTENTION,
     output:
         summary=report(f"{NU}/report/summary.csv", caption="../report/neutrino_summary.rst",
                        category="Neutrino classification", labels={"figure": "summary table"}),
@@ -140,6 +145,7 @@ rule neutrino_report:
                         category="Neutrino classification", labels={"figure": "event displays"}),
     params:
         outdir=lambda w, output: os.path.dirname(output.summary),
+        attention=lambda w, input: f"--attention-model {input.attention[0]}" if input.attention else "",
     resources:
         mem_mb=4000,
         runtime=10,
@@ -150,7 +156,7 @@ rule neutrino_report:
         f"{OUT}/logs/neutrino/report.log",
     shell:
         "attnphys neutrino report --dataset {input.dataset:q} --predictions {input.predictions:q}"
-        " --prong-stats {input.stats:q} --out-dir {params.outdir:q} > {log:q} 2>&1"
+        " --prong-stats {input.stats:q} {params.attention} --out-dir {params.outdir:q} > {log:q} 2>&1"
 
 
 rule neutrino_all:

@@ -60,7 +60,7 @@ def _evaluate(args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> None:
     from attnphys.neutrino.report import write_report
 
-    write_report(args.dataset, args.predictions, args.prong_stats, args.out_dir)
+    write_report(args.dataset, args.predictions, args.prong_stats, args.out_dir, args.attention_model)
 
 
 def register(subparsers) -> None:
@@ -107,5 +107,6 @@ def register(subparsers) -> None:
     p.add_argument("--dataset", type=Path, required=True)
     p.add_argument("--predictions", type=Path, nargs="+", required=True)
     p.add_argument("--prong-stats", type=Path, required=True)
+    p.add_argument("--attention-model", type=Path, help="transformer model.pt for the attention maps")
     p.add_argument("--out-dir", type=Path, required=True)
     p.set_defaults(func=_report)

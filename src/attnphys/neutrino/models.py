@@ -72,7 +72,8 @@ class TransformerCVN(nn.Module):
         self.event_head = nn.Linear(dim, n_classes)
         self.prong_head = nn.Linear(dim, n_prong_classes)
 
-    def forward(self, maps: torch.Tensor, prong_index: torch.Tensor):
+    def tokens(self, maps: torch.Tensor, prong_index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Token embeddings (B, 1 + P, dim) of the event and its prongs, and which exist."""
         b = maps.shape[0]
         p = self.max_prongs
         ks = torch.arange(p, device=maps.device).view(1, p, 1, 1, 1)
@@ -85,6 +86,11 @@ class TransformerCVN(nn.Module):
         kind[0] = 0
         tokens = tokens + self.kind(kind)[None]
         present = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=maps.device), masks.flatten(2).any(2)], dim=1)
+        return tokens, present
+
+    def forward(self, maps: torch.Tensor, prong_index: torch.Tensor):
+        tokens, present = self.tokens(maps, prong_index)
+        p = self.max_prongs
         if self.attention:
             h = self.encoder(tokens, src_key_padding_mask=~present)
         else:
@@ -92,6 +98,21 @@ class TransformerCVN(nn.Module):
             # key, would have nothing left to attend to (NaN); here it sees only itself.
             h = self.encoder(tokens, mask=~torch.eye(1 + p, dtype=torch.bool, device=maps.device))
         return self.event_head(h[:, 0]), self.prong_head(h[:, 1:])
+
+
+@torch.no_grad()
+def attention_maps(model: TransformerCVN, maps: torch.Tensor, prong_index: torch.Tensor) -> torch.Tensor:
+    """Head-averaged attention weights (layers, B, 1 + P, 1 + P) of a TransformerCVN with
+    attention, recomputed layer by layer (post-norm encoder layers)."""
+    model.eval()
+    x, present = model.tokens(maps, prong_index)
+    weights = []
+    for layer in model.encoder.layers:
+        out, w = layer.self_attn(x, x, x, key_padding_mask=~present, need_weights=True, average_attn_weights=True)
+        weights.append(w)
+        x = layer.norm1(x + out)
+        x = layer.norm2(x + layer.linear2(layer.activation(layer.linear1(x))))
+    return torch.stack(weights)
 
 
 def build_model(name: str, n_classes: int, n_prong_classes: int, max_prongs: int, params: dict) -> nn.Module:

@@ -121,7 +121,46 @@ def _display_figure(dataset: Path, frame: pd.DataFrame, max_prongs: int, path: P
     plt.close(fig)
 
 
-def write_report(dataset: Path, predictions: list[Path], prong_stats: Path, outdir: Path) -> pd.DataFrame:
+def _attention_figure(dataset: Path, frame: pd.DataFrame, model_path: Path, path: Path) -> None:
+    """Last-layer attention of the transformer for the events of the event displays."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import torch
+
+    from attnphys.neutrino.models import attention_maps, build_model
+    from attnphys.train import load_weights
+
+    weights = load_weights(model_path)
+    extra = weights["extra"]
+    model = build_model("transformer", len(extra["classes"]), len(extra["prong_classes"]), int(extra["max_prongs"]),
+                        extra["params"])
+    model.load_state_dict(weights["state_dict"])
+    data, _ = read_dataset(dataset, ("pixel_maps", "reco_prong_index", "reco_prong_label", "event"))
+    row_of = pd.Series(np.arange(len(data["event"])), index=data["event"])
+    fig, axes = plt.subplots(1, len(EVENT_CLASSES), figsize=(3.6 * len(EVENT_CLASSES), 3.4))
+    for c, name in enumerate(EVENT_CLASSES):
+        sel = frame[frame["label"] == c]
+        ax = axes[c]
+        if sel.empty:
+            continue
+        r = int(row_of[sel.iloc[0]["event"]])
+        att = attention_maps(model, torch.from_numpy(data["pixel_maps"][r : r + 1]),
+                             torch.from_numpy(data["reco_prong_index"][r : r + 1]))[-1, 0].numpy()
+        labels = ["event"] + [PRONG_CLASSES[k] if k >= 0 else "-" for k in data["reco_prong_label"][r]]
+        ax.imshow(att, vmin=0, vmax=1, cmap="viridis")
+        ax.set_xticks(range(len(labels)), labels, rotation=60, fontsize=7)
+        ax.set_yticks(range(len(labels)), labels, fontsize=7)
+        ax.set_title(f"{name}: attention (query rows)", fontsize=8)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+
+
+def write_report(dataset: Path, predictions: list[Path], prong_stats: Path, outdir: Path,
+                 attention_model: Path | None = None) -> pd.DataFrame:
     """summary.csv (one row per model and seed), report.md and figures in ``outdir``."""
     stats = json.loads(Path(prong_stats).read_text())
     rows, frames, params = [], {}, {}
@@ -148,6 +187,9 @@ def write_report(dataset: Path, predictions: list[Path], prong_stats: Path, outd
     max_prongs = json.loads(Path(predictions[0]).with_suffix(".json").read_text())["max_prongs"]
     display_model = "transformer" if "transformer" in frames else next(iter(frames))
     _display_figure(dataset, frames[display_model], max_prongs, outdir / "event_displays.png")
+    if attention_model is not None:
+        _attention_figure(dataset, frames.get("transformer", frames[display_model]), attention_model,
+                          outdir / "attention.png")
     metrics = ["accuracy", "nue_efficiency", "nue_purity", "nue_eff_at_cvn_purity", "prong_accuracy_reco",
                "prong_accuracy_truth"]
     agg = summary.groupby("model")[metrics].agg(["mean", "std"])
@@ -164,6 +206,9 @@ def write_report(dataset: Path, predictions: list[Path], prong_stats: Path, outd
     lines += ["", "Mean ± sample standard deviation over seeds. Prong accuracy: reconstructed prongs labelled by "
               "their dominant true particle; the CVN has no prong output.", "",
               "![confusion](confusion.png)", "", "![event displays](event_displays.png)", ""]
+    if attention_model is not None:
+        lines += ["Last-layer attention of the transformer (first seed) for the same events; true labels of the "
+                  "reconstructed prongs on the axes:", "", "![attention](attention.png)", ""]
     with atomic_path(outdir / "report.md") as tmp:
         tmp.write_text("\n".join(lines))
     return summary
