@@ -159,9 +159,4 @@ rule neutrino_report:
         " --prong-stats {input.stats:q} {params.attention} --out-dir {params.outdir:q} > {log:q} 2>&1"
 
 
-rule neutrino_all:
-    input:
-        rules.neutrino_report.output,
-
-
 AREA_TARGETS["neutrino"] = [rules.neutrino_report.output.summary, rules.neutrino_report.output.markdown]
