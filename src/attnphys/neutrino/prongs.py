@@ -1,12 +1,15 @@
 """Prongs: groups of hits, one per particle.
 
-- Truth prongs (training labels): the hits of each true final-state particle (pi0 photons
-  separately), the ``max_prongs`` with most charge and at least ``min_hits`` hits.
-- Reconstructed prongs (inference; no truth): a vertex from the first active planes, then
-  in each view DBSCAN on the hits' direction from the vertex (angle, weighted by
-  distance), and the two views' clusters paired by rank of charge; what remains is
-  unassigned. Each reconstructed prong is labelled, for scoring only, by the true particle
-  with most of its charge; purity and completeness measure the grouping.
+- Truth prongs: the hits of each true final-state particle (pi0 photons separately), the
+  ``max_prongs`` with most charge and at least ``min_hits`` hits; they define the labels
+  and score the classifiers on ideal grouping.
+- Reconstructed prongs (no truth; used in training and inference): a vertex from the
+  first active planes, then in each view the hits' directions from the vertex clustered in
+  angle (single linkage: sorted angles split where neighbours differ by more than ``eps``
+  rad, i.e. one-dimensional DBSCAN; clusters of fewer than 2 hits dropped), and the two
+  views' clusters paired by rank of charge; what remains is unassigned. Each
+  reconstructed prong is labelled by the true particle with most of its charge; purity and
+  completeness measure the grouping.
 
 Prong classes (TransformerCVN, arXiv:2303.06201): electron, muon, proton, charged pion,
 photon (including pi0 photons), other.
