@@ -87,7 +87,7 @@ def generate_class(event_class: str, n: int, beam: Beam, axial_mass: float, rng:
             final += [(n_pid, d1[0]), (pi_pid, d2[0])]
         else:
             quark, diquark = _pick((DIS_CC if cc else DIS_NC)[tgt], rng)
-            q4, d4 = string_partons(None, None, hadrons[i][None], transfer[i][None],
+            q4, d4 = string_partons(hadrons[i][None], transfer[i][None],
                                     np.array([hadroniser.mass(quark)]), np.array([hadroniser.mass(diquark)]))
             pythia_in += [(quark, 101, 0, q4[0]), (diquark, 0, 101, d4[0])]
         if pythia_in:

@@ -19,8 +19,8 @@ from attnphys.neutrino.kinematics import boost
 SETTINGS = ("ProcessLevel:all = off", "111:mayDecay = off", "Next:numberCount = 0")
 
 
-def string_partons(quark: np.ndarray, diquark: np.ndarray, hadrons: np.ndarray, momentum_transfer: np.ndarray,
-                   m_quark: np.ndarray, m_diquark: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def string_partons(hadrons: np.ndarray, momentum_transfer: np.ndarray, m_quark: np.ndarray,
+                   m_diquark: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lab four-momenta of quark and diquark: back to back along q in the hadronic rest frame."""
     w = np.sqrt(np.clip(hadrons[:, 0] ** 2 - (hadrons[:, 1:] ** 2).sum(1), 0, None))
     to_rest = hadrons * np.array([1, -1, -1, -1])

@@ -20,6 +20,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from attnphys.neutrino.detector import Detector
+
+# Angles are taken in cm with the default NOvA-like geometry (plane pitch, cell width).
+_PLANE_DEPTH, _CELL_WIDTH = Detector().plane_depth, Detector().cell_width
+
 PRONG_CLASSES = ("electron", "muon", "proton", "pion", "photon", "other")
 _CLASS_OF_PID = {11: 0, 13: 1, 2212: 2, 211: 3, 22: 4, 111: 4}
 
@@ -78,10 +83,9 @@ def _event_reco(plane, cell, view, pe, max_prongs: int, eps: float) -> np.ndarra
         early = sel[plane[sel] <= first + 6]
         if not len(early):
             early = sel
-        vz = first
         vc = np.average(cell[early], weights=pe[early])
-        dz = (plane[sel] - vz) * 6.6
-        dc = (cell[sel] - vc) * 3.9
+        dz = (plane[sel] - first) * _PLANE_DEPTH
+        dc = (cell[sel] - vc) * _CELL_WIDTH
         labels = angular_clusters(np.arctan2(dc, dz), eps)
         found = []
         for lab in np.unique(labels[labels >= 0]):
