@@ -53,6 +53,19 @@ def test_neutrino_report_target(tmp_path):
     assert (out / "logs/neutrino/dataset.log").exists()
     assert (out / "benchmarks/neutrino/simulate_0.tsv").exists()
 
+    # Real-data path: an existing dataset.h5 replaces the simulation in the same rules.
+    overlay["outdir"] = str(tmp_path / "own")
+    overlay["neutrino"]["dataset"] = str(nu / "dataset.h5")
+    config.write_text(yaml.safe_dump(overlay))
+    dry = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "neutrino_report", "-s", str(REPO / "Snakefile"),
+         "--directory", str(tmp_path), "--cores", "2", "--configfile", str(config)],
+        capture_output=True, text=True,
+    )
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    assert "neutrino_train" in dry.stdout and "neutrino_report" in dry.stdout
+    assert "neutrino_simulate" not in dry.stdout and "neutrino_dataset" not in dry.stdout
+
 
 def test_missing_dataset_is_a_one_line_error(tmp_path):
     run = subprocess.run([sys.executable, "-m", "attnphys.cli", "neutrino", "train", "--dataset",

@@ -8,6 +8,8 @@ NU_CFG = config["neutrino"]
 NU_CHUNKS = list(range(-(-NU_CFG["events_per_class"] // NU_CFG["events_per_chunk"])))
 NU_RUNS = dict(model=NU_CFG["models"], seed=NU_CFG["seeds"])
 NU_ENV = "../../envs/attnphys.yaml"
+# Your own maps (pixelmap.py layout) replace the simulation: neutrino.dataset names the file.
+NU_DATASET = NU_CFG["dataset"] or f"{NU}/dataset.h5"
 # The transformer of the first seed draws the attention maps (absent without a transformer).
 NU_ATTENTION = (
     [f"{NU}/models/transformer_seed{NU_CFG['seeds'][0]}/model.pt"] if "transformer" in NU_CFG["models"] else []
@@ -75,7 +77,7 @@ rule neutrino_train:
         model="cvn|transformer|ablation",
         seed=r"\d+",
     input:
-        rules.neutrino_dataset.output.dataset,
+        NU_DATASET,
     output:
         model=f"{NU}/models/{{model}}_seed{{seed}}/model.pt",
         history=f"{NU}/models/{{model}}_seed{{seed}}/history.csv",
@@ -108,7 +110,7 @@ rule neutrino_evaluate:
         model="cvn|transformer|ablation",
         seed=r"\d+",
     input:
-        dataset=rules.neutrino_dataset.output.dataset,
+        dataset=NU_DATASET,
         model=rules.neutrino_train.output.model,
     output:
         predictions=f"{NU}/predictions/{{model}}_seed{{seed}}.parquet",
@@ -130,8 +132,7 @@ rule neutrino_evaluate:
 
 rule neutrino_report:
     input:
-        dataset=rules.neutrino_dataset.output.dataset,
-        stats=rules.neutrino_dataset.output.stats,
+        dataset=NU_DATASET,
         predictions=expand(f"{NU}/predictions/{{model}}_seed{{seed}}.parquet", **NU_RUNS),
         meta=expand(f"{NU}/predictions/{{model}}_seed{{seed}}.json", **NU_RUNS),
         attention=NU_ATTENTION,
@@ -156,7 +157,7 @@ rule neutrino_report:
         f"{OUT}/logs/neutrino/report.log",
     shell:
         "attnphys neutrino report --dataset {input.dataset:q} --predictions {input.predictions:q}"
-        " --prong-stats {input.stats:q} {params.attention} --out-dir {params.outdir:q} > {log:q} 2>&1"
+        " {params.attention} --out-dir {params.outdir:q} > {log:q} 2>&1"
 
 
 AREA_TARGETS["neutrino"] = [rules.neutrino_report.output.summary, rules.neutrino_report.output.markdown]

@@ -60,7 +60,7 @@ def _evaluate(args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> None:
     from attnphys.neutrino.report import write_report
 
-    write_report(args.dataset, args.predictions, args.prong_stats, args.out_dir, args.attention_model)
+    write_report(args.dataset, args.predictions, args.out_dir, args.attention_model)
 
 
 def register(subparsers) -> None:
@@ -106,7 +106,6 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("report", help="summary.csv, report.md, confusion matrices, event displays")
     p.add_argument("--dataset", type=Path, required=True)
     p.add_argument("--predictions", type=Path, nargs="+", required=True)
-    p.add_argument("--prong-stats", type=Path, required=True)
     p.add_argument("--attention-model", type=Path, help="transformer model.pt for the attention maps")
     p.add_argument("--out-dir", type=Path, required=True)
     p.set_defaults(func=_report)

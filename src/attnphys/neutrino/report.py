@@ -159,10 +159,20 @@ def _attention_figure(dataset: Path, frame: pd.DataFrame, model_path: Path, path
     plt.close(fig)
 
 
-def write_report(dataset: Path, predictions: list[Path], prong_stats: Path, outdir: Path,
+def _prong_line(attrs: dict) -> str:
+    """The reconstruction's purity and completeness, when the dataset records them."""
+    keys = ("reco_purity", "reco_completeness", "mean_truth_prongs", "mean_reco_prongs")
+    if not all(k in attrs for k in keys):
+        return "Prong reconstruction statistics: not recorded in the dataset."
+    return (f"Reconstructed prongs: charge-weighted purity {attrs['reco_purity']:.3f}, completeness "
+            f"{attrs['reco_completeness']:.3f}; mean prongs per event: truth {attrs['mean_truth_prongs']:.2f}, "
+            f"reconstructed {attrs['mean_reco_prongs']:.2f}.")
+
+
+def write_report(dataset: Path, predictions: list[Path], outdir: Path,
                  attention_model: Path | None = None) -> pd.DataFrame:
     """summary.csv (one row per model and seed), report.md and figures in ``outdir``."""
-    stats = json.loads(Path(prong_stats).read_text())
+    _, attrs = read_dataset(dataset, ("event",))
     rows, frames, params = [], {}, {}
     for path in predictions:
         meta_path = Path(path).with_suffix(".json")
@@ -195,9 +205,7 @@ def write_report(dataset: Path, predictions: list[Path], prong_stats: Path, outd
     agg = summary.groupby("model")[metrics].agg(["mean", "std"])
     lines = ["# Neutrino classification (NOvA-like fast simulation)", "",
              f"Test events per model: {len(next(iter(frames.values())))}; seeds: {sorted(int(s) for s in summary['seed'].unique())}.",
-             f"Reconstructed prongs: charge-weighted purity {stats['reco_purity']:.3f}, "
-             f"completeness {stats['reco_completeness']:.3f}; mean prongs per event: "
-             f"truth {stats['mean_truth_prongs']:.2f}, reconstructed {stats['mean_reco_prongs']:.2f}.", "",
+             _prong_line(attrs), "",
              "| model | parameters | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 2) + "|"]
     for model in agg.index:
         cells = [f"{agg.loc[model, (m, 'mean')]:.3f} ± {0 if np.isnan(agg.loc[model, (m, 'std')]) else agg.loc[model, (m, 'std')]:.3f}"
