@@ -173,23 +173,22 @@ def write_report(dataset: Path, predictions: list[Path], outdir: Path,
                  attention_model: Path | None = None) -> pd.DataFrame:
     """summary.csv (one row per model and seed), report.md and figures in ``outdir``."""
     _, attrs = read_dataset(dataset, ("event",))
-    rows, frames, params = [], {}, {}
+    rows, frames, params, all_frames = [], {}, {}, []
     for path in predictions:
-        meta_path = Path(path).with_suffix(".json")
-        meta = json.loads(meta_path.read_text())
-        frame = pd.read_parquet(path)
+        meta = json.loads(Path(path).with_suffix(".json").read_text())
         read_columns(path, ["event", "label", "p0"], "neutrino predictions")
-        row = {"model": meta["model"], "seed": meta["seed"], "parameters": meta["parameters"]}
-        rows.append(row | score(frame, meta["max_prongs"]))
+        frame = pd.read_parquet(path)
+        rows.append({"model": meta["model"], "seed": meta["seed"], "parameters": meta["parameters"]}
+                    | score(frame, meta["max_prongs"]))
+        all_frames.append(frame)
         frames.setdefault(meta["model"], frame)
         params[meta["model"]] = meta["parameters"]
+    cvn_rows = [row["nue_purity"] for row in rows if row["model"] == "cvn"]
+    cvn_purity = float(np.mean(cvn_rows)) if cvn_rows else 0.8
+    for row, frame in zip(rows, all_frames):
+        row["nue_eff_at_cvn_purity"] = efficiency_at_purity(frame[f"p{NUE}"].to_numpy(),
+                                                            (frame["label"] == NUE).to_numpy(), cvn_purity)
     summary = pd.DataFrame(rows).sort_values(["model", "seed"]).reset_index(drop=True)
-    cvn_purity = summary.loc[summary["model"] == "cvn", "nue_purity"].mean() if (summary["model"] == "cvn").any() else 0.8
-    effs = []
-    for path in predictions:
-        frame = pd.read_parquet(path)
-        effs.append(efficiency_at_purity(frame[f"p{NUE}"].to_numpy(), (frame["label"] == NUE).to_numpy(), cvn_purity))
-    summary["nue_eff_at_cvn_purity"] = effs if len(effs) == len(summary) else np.nan
     outdir = Path(outdir)
     with atomic_path(outdir / "summary.csv") as tmp:
         summary.to_csv(tmp, index=False)
