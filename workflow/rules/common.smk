@@ -19,8 +19,6 @@ def check_config(cfg):
     for cls in cfg["jets"]["classes"]:
         if cls not in cfg["jets"]["acceptance"]:
             raise ValueError(f"config key jets.acceptance: no acceptance for class {cls!r}")
-
-
     if abs(sum(cfg["neutrino"]["split"]) - 1.0) > 1e-6:
         raise ValueError(f"config key neutrino.split: fractions {cfg['neutrino']['split']} must sum to 1")
 
