@@ -22,7 +22,9 @@ def test_neutrino_report_target(tmp_path):
         "neutron_stars": {"enabled": False},
         "neutrino": {"events_per_class": 24, "events_per_chunk": 12, "seeds": [0], "max_prongs": 3,
                      "train": {"epochs": 1, "batch_size": 16},
-                     "model": {"channels": 2, "dim": 8, "heads": 2, "layers": 1}},
+                     "model_params": {"cvn": {"channels": 2, "dim": 8},
+                                      "transformer": {"channels": 2, "dim": 8, "heads": 2, "layers": 1},
+                                      "ablation": {"channels": 2, "dim": 8, "heads": 2, "layers": 1}}},
     }
     config = tmp_path / "overlay.yaml"
     config.write_text(yaml.safe_dump(overlay))
@@ -49,9 +51,11 @@ def test_neutrino_report_target(tmp_path):
     hits = pd.read_parquet(nu / "chunks/hits_0.parquet")
     assert list(hits.columns) == ["event", "plane", "cell", "view", "pe", "edep", "particle", "pid"]
     assert (hits["view"] == hits["plane"] % 2).all()
-    assert "report.md" in {p.name for p in (nu / "report").iterdir()}
+    assert {"report.md", "confusion.png", "event_displays.png", "attention.png"} <= {p.name for p in (nu / "report").iterdir()}
+    assert "](attention.png)" in (nu / "report/report.md").read_text()
     assert (out / "logs/neutrino/dataset.log").exists()
-    assert (out / "benchmarks/neutrino/simulate_0.tsv").exists()
+    assert (out / "benchmarks/neutrino/simulate/0.tsv").exists()
+    assert (out / "benchmarks/neutrino/train/transformer/seed0.tsv").exists()
 
     # Real-data path: an existing dataset.h5 replaces the simulation in the same rules.
     overlay["outdir"] = str(tmp_path / "own")
@@ -69,7 +73,8 @@ def test_neutrino_report_target(tmp_path):
 
 def test_missing_dataset_is_a_one_line_error(tmp_path):
     run = subprocess.run([sys.executable, "-m", "attnphys.cli", "neutrino", "train", "--dataset",
-                          str(tmp_path / "absent.h5"), "--model", "cvn", "--out-dir", str(tmp_path / "m")],
+                          str(tmp_path / "absent.h5"), "--model", "cvn", "--out-model", str(tmp_path / "m.pt"),
+                          "--out-history", str(tmp_path / "h.csv")],
                          capture_output=True, text=True)
     assert run.returncode == 2
     assert "absent.h5" in run.stderr and len(run.stderr.strip().splitlines()) == 1
@@ -80,7 +85,8 @@ def test_dataset_lacking_a_field_is_named(tmp_path):
     with h5py.File(path, "w") as f:
         f["pixel_maps"] = np.zeros((1, 2, 100, 80), dtype=np.float16)
     run = subprocess.run([sys.executable, "-m", "attnphys.cli", "neutrino", "evaluate", "--dataset", str(path),
-                          "--model-file", str(path), "--out", str(tmp_path / "p.parquet")],
+                          "--model-file", str(path), "--out", str(tmp_path / "p.parquet"),
+                          "--out-meta", str(tmp_path / "p.json")],
                          capture_output=True, text=True)
     assert run.returncode == 2
     assert "partial.h5" in run.stderr

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from attnphys.files import atomic_path
-from attnphys.train.options import add_train_options, train_config
+from attnphys.train.options import add_device_option, add_train_options, train_config
+from attnphys.train.params import add_params_option
 
 
 def _simulate(args: argparse.Namespace) -> None:
@@ -39,10 +40,10 @@ def _dataset(args: argparse.Namespace) -> None:
 
 
 def _train(args: argparse.Namespace) -> None:
-    from attnphys.neutrino.train import train_model
+    from attnphys.neutrino.train import train_model, train_seed
 
-    config = train_config(args, seed=args.seed)
-    train_model(args.dataset, args.model, Path(args.out_dir), config, json.loads(args.params))
+    config = train_config(args, seed=train_seed(args.base_seed, args.model, args.seed))
+    train_model(args.dataset, args.model, args.out_model, args.out_history, config, args.params, args.seed)
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -51,16 +52,17 @@ def _evaluate(args: argparse.Namespace) -> None:
     frame, extra = evaluate_model(args.dataset, args.model_file, args.device)
     with atomic_path(args.out) as tmp:
         frame.to_parquet(tmp, index=False)
-    meta = {"model": extra["name"], "seed": args.seed, "parameters": extra["parameters"],
+    meta = {"model": extra["model"], "seed": int(extra["seed"]), "parameters": extra["parameters"],
             "max_prongs": int(extra["max_prongs"])}
-    with atomic_path(Path(args.out).with_suffix(".json")) as tmp:
+    with atomic_path(args.out_meta) as tmp:
         tmp.write_text(json.dumps(meta))
 
 
 def _report(args: argparse.Namespace) -> None:
     from attnphys.neutrino.report import write_report
 
-    write_report(args.dataset, args.predictions, args.out_dir, args.attention_model)
+    write_report(args.dataset, args.predictions, args.meta, args.attention_model, args.out_summary, args.out_report,
+                 args.out_confusion, args.out_displays, args.out_attention)
 
 
 def register(subparsers) -> None:
@@ -89,23 +91,30 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("train", help="train cvn | transformer | ablation with attnphys.train")
     p.add_argument("--dataset", type=Path, required=True)
     p.add_argument("--model", choices=("cvn", "transformer", "ablation"), required=True)
-    p.add_argument("--params", default="{}", help="JSON of model hyper-parameters")
-    p.add_argument("--seed", type=int, default=0)
+    add_params_option(p, "the model's constructor (neutrino/models.py)")
+    p.add_argument("--seed", type=int, default=0, help="replica seed of this (model, seed) run")
+    p.add_argument("--base-seed", type=int, default=0, help="the config's master seed")
     add_train_options(p)
-    p.add_argument("--out-dir", required=True)
+    p.add_argument("--out-model", type=Path, required=True)
+    p.add_argument("--out-history", type=Path, required=True)
     p.set_defaults(func=_train)
 
     p = subparsers.add_parser("evaluate", help="test-split predictions (Parquet + JSON)")
     p.add_argument("--dataset", type=Path, required=True)
     p.add_argument("--model-file", type=Path, required=True)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
-    p.add_argument("--out", type=Path, required=True)
+    add_device_option(p)
+    p.add_argument("--out", type=Path, required=True, help="predictions Parquet")
+    p.add_argument("--out-meta", type=Path, required=True, help="model, seed and parameter count JSON")
     p.set_defaults(func=_evaluate)
 
     p = subparsers.add_parser("report", help="summary.csv, report.md, confusion matrices, event displays")
     p.add_argument("--dataset", type=Path, required=True)
     p.add_argument("--predictions", type=Path, nargs="+", required=True)
-    p.add_argument("--attention-model", type=Path, help="transformer model.pt for the attention maps")
-    p.add_argument("--out-dir", type=Path, required=True)
+    p.add_argument("--meta", type=Path, nargs="+", required=True, help="the predictions' JSON, in the same order")
+    p.add_argument("--attention-model", type=Path, required=True, help="transformer model.pt for the attention maps")
+    p.add_argument("--out-summary", type=Path, required=True)
+    p.add_argument("--out-report", type=Path, required=True)
+    p.add_argument("--out-confusion", type=Path, required=True)
+    p.add_argument("--out-displays", type=Path, required=True)
+    p.add_argument("--out-attention", type=Path, required=True)
     p.set_defaults(func=_report)

@@ -12,6 +12,7 @@ from attnphys.neutrino.pixelmap import build_maps, write_dataset
 from attnphys.neutrino.prongs import PRONG_CLASSES, prong_labels, purity_completeness, reco_prongs, truth_prongs
 from attnphys.neutrino.simulate import HIT_COLUMNS
 from attnphys.parquet import read_columns
+from attnphys.seeding import generator
 
 EVENT_COLUMNS = ("event", "event_class", "e_nu")
 
@@ -29,7 +30,7 @@ def build_dataset(event_files: list[Path], hit_files: list[Path], out: Path, max
     purity, completeness = purity_completeness(hits, reco)
     ids = events["event"].to_numpy()
     arrays = build_maps(hits, len(events), {"truth_prong_index": truth, "reco_prong_index": reco})
-    rng = np.random.default_rng([seed, 17])
+    rng = generator(seed, "neutrino", "split")
     u = rng.random(len(events))
     arrays |= {
         "truth_prong_label": prong_labels(hits, truth, ids, max_prongs).astype(np.int8),

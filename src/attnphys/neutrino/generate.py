@@ -20,6 +20,7 @@ from tqdm import tqdm
 from attnphys.neutrino import cross_sections, kinematics
 from attnphys.neutrino.beam import EVENT_CLASSES, FLAVOUR, Beam
 from attnphys.neutrino.hadronise import Hadroniser, string_partons
+from attnphys.seeding import generator, pythia_and_detector
 
 LEPTON = {12: (11, 0.00051099895), 14: (13, 0.1056583755), 16: (15, 1.77686)}
 PROTON, NEUTRON = 2212, 2112
@@ -108,10 +109,11 @@ def generate_class(event_class: str, n: int, beam: Beam, axial_mass: float, rng:
 
 
 def generate(n_per_class: int, beam: Beam, axial_mass: float, seed: int,
-             classes: tuple[str, ...] = EVENT_CLASSES) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``n_per_class`` events of every class, seeded from ``seed``."""
-    rng = np.random.default_rng(seed)
-    hadroniser = Hadroniser(int(rng.integers(1, 900_000_000)))
+             classes: tuple[str, ...] = EVENT_CLASSES, chunk: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``n_per_class`` events of every class of simulation chunk ``chunk``: interactions from
+    the stream ("neutrino", "interactions", chunk), Pythia from ("neutrino", "simulate", chunk)."""
+    rng = generator(seed, "neutrino", "interactions", chunk)
+    hadroniser = Hadroniser(pythia_and_detector(seed, "neutrino", "simulate", chunk)[0])
     events, particles = [], []
     for k, name in enumerate(classes):
         ev, parts = generate_class(name, n_per_class, beam, axial_mass, rng, hadroniser, first_event=k * n_per_class)

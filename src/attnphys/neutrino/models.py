@@ -15,10 +15,12 @@ Maps enter as log(1 + PE) after 2x2 average pooling (50 x 40 per view).
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 from torch import nn
 
-MODELS = ("cvn", "transformer", "ablation")
+from attnphys.train.params import construct
 
 
 class ViewEncoder(nn.Module):
@@ -60,11 +62,12 @@ class CVN(nn.Module):
 
 
 class TransformerCVN(nn.Module):
+    attention = True
+
     def __init__(self, n_classes: int, n_prong_classes: int, max_prongs: int, channels: int = 8, dim: int = 64,
-                 heads: int = 4, layers: int = 2, attention: bool = True) -> None:
+                 heads: int = 4, layers: int = 2) -> None:
         super().__init__()
         self.max_prongs = max_prongs
-        self.attention = attention
         self.views = nn.ModuleList([ViewEncoder(channels, dim // 2) for _ in range(2)])
         self.kind = nn.Embedding(2, dim)  # event token, prong token
         layer = nn.TransformerEncoderLayer(dim, heads, 2 * dim, dropout=0.0, batch_first=True)
@@ -115,14 +118,28 @@ def attention_maps(model: TransformerCVN, maps: torch.Tensor, prong_index: torch
     return torch.stack(weights)
 
 
-def build_model(name: str, n_classes: int, n_prong_classes: int, max_prongs: int, params: dict) -> nn.Module:
-    if name == "cvn":
-        return CVN(n_classes, params.get("channels", 8), params.get("dim", 64))
-    if name in ("transformer", "ablation"):
-        return TransformerCVN(n_classes, n_prong_classes, max_prongs, params.get("channels", 8),
-                              params.get("dim", 64), params.get("heads", 4), params.get("layers", 2),
-                              attention=name == "transformer")
-    raise ValueError(f"unknown neutrino model {name!r} (known: {MODELS})")
+class NoAttentionCVN(TransformerCVN):
+    """TransformerCVN with each token attending only to itself (the ablation): the same
+    constructor and parameters, no information flow between prongs."""
+
+    attention = False
+
+
+MODELS: dict[str, type[nn.Module]] = {"cvn": CVN, "transformer": TransformerCVN, "ablation": NoAttentionCVN}
+
+
+def model_sizes(name: str, n_classes: int, n_prong_classes: int, max_prongs: int) -> dict:
+    """The sizes the data sets, as the constructor of model ``name`` takes them."""
+    sizes = {"n_classes": n_classes, "n_prong_classes": n_prong_classes, "max_prongs": max_prongs}
+    return {key: value for key, value in sizes.items() if key in inspect.signature(MODELS[name]).parameters}
+
+
+def build_model(name: str, params: dict, sizes: dict) -> nn.Module:
+    """Model ``name`` of the registry with constructor overrides ``params`` (config key
+    ``neutrino.model_params.<name>``), checked against its constructor."""
+    if name not in MODELS:
+        raise ValueError(f"model: unknown name {name!r}; expected one of {sorted(MODELS)}")
+    return construct(MODELS[name], params, f"neutrino.model_params.{name}", **sizes)
 
 
 def parameter_count(model: nn.Module) -> int:

@@ -11,6 +11,7 @@ mean and sample standard deviation over seeds and the parameter counts.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from attnphys.files import atomic_path
+from attnphys.markdown import markdown_table
 from attnphys.neutrino.beam import EVENT_CLASSES
 from attnphys.neutrino.pixelmap import read_dataset
 from attnphys.neutrino.prongs import PRONG_CLASSES
@@ -129,14 +131,12 @@ def _attention_figure(dataset: Path, frame: pd.DataFrame, model_path: Path, path
     import matplotlib.pyplot as plt
     import torch
 
-    from attnphys.neutrino.models import attention_maps, build_model
-    from attnphys.train import load_weights
+    from attnphys.neutrino.models import MODELS, TransformerCVN, attention_maps
+    from attnphys.train.record import load_model
 
-    weights = load_weights(model_path)
-    extra = weights["extra"]
-    model = build_model("transformer", len(extra["classes"]), len(extra["prong_classes"]), int(extra["max_prongs"]),
-                        extra["params"])
-    model.load_state_dict(weights["state_dict"])
+    model, _ = load_model(model_path, MODELS)
+    if type(model) is not TransformerCVN:
+        raise ValueError(f"{model_path}: field 'extra.model' must be 'transformer' for the attention maps")
     data, _ = read_dataset(dataset, ("pixel_maps", "reco_prong_index", "reco_prong_label", "event"))
     row_of = pd.Series(np.arange(len(data["event"])), index=data["event"])
     fig, axes = plt.subplots(1, len(EVENT_CLASSES), figsize=(3.6 * len(EVENT_CLASSES), 3.4))
@@ -169,13 +169,16 @@ def _prong_line(attrs: dict) -> str:
             f"reconstructed {attrs['mean_reco_prongs']:.2f}.")
 
 
-def write_report(dataset: Path, predictions: list[Path], outdir: Path,
-                 attention_model: Path | None = None) -> pd.DataFrame:
-    """summary.csv (one row per model and seed), report.md and figures in ``outdir``."""
+def write_report(dataset: Path, predictions: list[Path], metas: list[Path], attention_model: Path, out_summary: Path,
+                 out_report: Path, out_confusion: Path, out_displays: Path, out_attention: Path) -> pd.DataFrame:
+    """summary.csv (one row per model and seed), report.md and the figures; figures are
+    linked from report.md by their paths relative to it."""
+    if len(metas) != len(predictions):
+        raise ValueError(f"--meta: {len(metas)} files for {len(predictions)} predictions")
     _, attrs = read_dataset(dataset, ("event",))
     rows, frames, params, all_frames = [], {}, {}, []
-    for path in predictions:
-        meta = json.loads(Path(path).with_suffix(".json").read_text())
+    for path, meta_path in zip(predictions, metas):
+        meta = json.loads(Path(meta_path).read_text())
         read_columns(path, ["event", "label", "p0"], "neutrino predictions")
         frame = pd.read_parquet(path)
         rows.append({"model": meta["model"], "seed": meta["seed"], "parameters": meta["parameters"]}
@@ -189,33 +192,28 @@ def write_report(dataset: Path, predictions: list[Path], outdir: Path,
         row["nue_eff_at_cvn_purity"] = efficiency_at_purity(frame[f"p{NUE}"].to_numpy(),
                                                             (frame["label"] == NUE).to_numpy(), cvn_purity)
     summary = pd.DataFrame(rows).sort_values(["model", "seed"]).reset_index(drop=True)
-    outdir = Path(outdir)
-    with atomic_path(outdir / "summary.csv") as tmp:
+    with atomic_path(out_summary) as tmp:
         summary.to_csv(tmp, index=False)
-    _confusion_figure(frames, outdir / "confusion.png")
-    max_prongs = json.loads(Path(predictions[0]).with_suffix(".json").read_text())["max_prongs"]
+    _confusion_figure(frames, Path(out_confusion))
+    max_prongs = json.loads(Path(metas[0]).read_text())["max_prongs"]
     display_model = "transformer" if "transformer" in frames else next(iter(frames))
-    _display_figure(dataset, frames[display_model], max_prongs, outdir / "event_displays.png")
-    if attention_model is not None:
-        _attention_figure(dataset, frames.get("transformer", frames[display_model]), attention_model,
-                          outdir / "attention.png")
+    _display_figure(dataset, frames[display_model], max_prongs, Path(out_displays))
+    _attention_figure(dataset, frames.get("transformer", frames[display_model]), attention_model, Path(out_attention))
     metrics = ["accuracy", "nue_efficiency", "nue_purity", "nue_eff_at_cvn_purity", "prong_accuracy_reco",
                "prong_accuracy_truth"]
     agg = summary.groupby("model")[metrics].agg(["mean", "std"])
+    table = [[model, params[model]] + [f"{agg.loc[model, (m, 'mean')]:.3f} ± {np.nan_to_num(agg.loc[model, (m, 'std')]):.3f}"
+                                       for m in metrics] for model in agg.index]
+    here = Path(out_report).parent.resolve()
+    link = lambda path: os.path.relpath(Path(path).resolve(), here)  # noqa: E731
     lines = ["# Neutrino classification (NOvA-like fast simulation)", "",
              f"Test events per model: {len(next(iter(frames.values())))}; seeds: {sorted(int(s) for s in summary['seed'].unique())}.",
-             _prong_line(attrs), "",
-             "| model | parameters | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 2) + "|"]
-    for model in agg.index:
-        cells = [f"{agg.loc[model, (m, 'mean')]:.3f} ± {0 if np.isnan(agg.loc[model, (m, 'std')]) else agg.loc[model, (m, 'std')]:.3f}"
-                 for m in metrics]
-        lines.append(f"| {model} | {params[model]} | " + " | ".join(cells) + " |")
-    lines += ["", "Mean ± sample standard deviation over seeds. Prong accuracy: reconstructed prongs labelled by "
-              "their dominant true particle; the CVN has no prong output.", "",
-              "![confusion](confusion.png)", "", "![event displays](event_displays.png)", ""]
-    if attention_model is not None:
-        lines += ["Last-layer attention of the transformer (first seed) for the same events; true labels of the "
-                  "reconstructed prongs on the axes:", "", "![attention](attention.png)", ""]
-    with atomic_path(outdir / "report.md") as tmp:
+             _prong_line(attrs), "", markdown_table(["model", "parameters", *metrics], table, "lr" + "r" * len(metrics)),
+             "", "Mean ± sample standard deviation over seeds. Prong accuracy: reconstructed prongs labelled by "
+             "their dominant true particle; the CVN has no prong output.", "",
+             f"![confusion]({link(out_confusion)})", "", f"![event displays]({link(out_displays)})", "",
+             "Last-layer attention of the transformer (first seed) for the same events; true labels of the "
+             "reconstructed prongs on the axes:", "", f"![attention]({link(out_attention)})", ""]
+    with atomic_path(out_report) as tmp:
         tmp.write_text("\n".join(lines))
     return summary

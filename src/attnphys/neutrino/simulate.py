@@ -15,6 +15,7 @@ from tqdm import tqdm
 from attnphys.neutrino.beam import Beam
 from attnphys.neutrino.detector import Detector, digitise, simulate_particles
 from attnphys.neutrino.generate import generate
+from attnphys.seeding import pythia_and_detector
 
 HIT_COLUMNS = ("event", "plane", "cell", "view", "pe", "edep", "particle", "pid")
 
@@ -22,13 +23,11 @@ HIT_COLUMNS = ("event", "plane", "cell", "view", "pe", "edep", "particle", "pid"
 def simulate_chunk(n_per_class: int, beam: Beam, axial_mass: float, det: Detector, seed: int,
                    chunk: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(events, hits) of ``n_per_class`` events per class; event ids are unique over chunks."""
-    seq = np.random.SeedSequence([seed, chunk])
-    gen_seed, det_seed = (int(s) for s in seq.generate_state(2))
-    events, particles = generate(n_per_class, beam, axial_mass, gen_seed)
+    events, particles = generate(n_per_class, beam, axial_mass, seed, chunk=chunk)
     offset = chunk * 4 * n_per_class
     events["event"] += offset
     particles["event"] += offset
-    rng = np.random.default_rng(det_seed)
+    _, rng = pythia_and_detector(seed, "neutrino", "simulate", chunk)
     n = len(events)
     vertex = np.stack([rng.uniform(-2, 2, n) * det.cell_width, rng.uniform(-2, 2, n) * det.cell_width,
                        rng.uniform(2, 6, n) * det.plane_depth], axis=1)

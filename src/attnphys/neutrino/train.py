@@ -16,9 +16,11 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from attnphys.neutrino.models import build_model, parameter_count
+from attnphys.neutrino.models import MODELS, build_model, model_sizes, parameter_count
 from attnphys.neutrino.pixelmap import read_dataset
-from attnphys.train import TensorSet, TrainConfig, fit, load_weights, predict
+from attnphys.seeding import integer
+from attnphys.train import TensorSet, TrainConfig, fit, predict
+from attnphys.train.record import load_model, model_record
 
 MAP_KEYS = ("pixel_maps", "truth_prong_index", "reco_prong_index", "truth_prong_label", "reco_prong_label",
             "event_label", "split", "event")
@@ -45,18 +47,26 @@ def loss_fn(model, batch):
     return loss, {"correct": correct, "count": float(len(event_logits))}
 
 
-def train_model(dataset: Path, name: str, outdir: Path, config: TrainConfig, params: dict) -> dict:
+def train_seed(base_seed: int, model: str, seed: int) -> int:
+    """Seed of one (model, replica seed) run, derived from the config's master seed."""
+    return integer(base_seed, "neutrino", "train", model, seed)
+
+
+def train_model(dataset: Path, name: str, model_path: Path, history_path: Path, config: TrainConfig, params: dict,
+                seed: int) -> dict:
+    """Train model ``name`` (replica ``seed``; ``config.seed`` is the run's derived seed)."""
     data, attrs = read_dataset(dataset, MAP_KEYS)
     classes, prong_classes = list(attrs["classes"]), list(attrs["prong_classes"])
-    max_prongs = int(attrs["max_prongs"])
+    sizes = model_sizes(name, len(classes), len(prong_classes), int(attrs["max_prongs"]))
     torch.manual_seed(config.seed)
-    model = build_model(name, len(classes), len(prong_classes), max_prongs, params)
+    model = build_model(name, params, sizes)
     split = data["split"]
     train, val = tensors(data, np.flatnonzero(split == 0), "reco"), tensors(data, np.flatnonzero(split == 1), "reco")
-    extra = {"name": name, "params": params, "classes": classes, "prong_classes": prong_classes,
-             "max_prongs": max_prongs, "parameters": parameter_count(model)}
+    extra = model_record(name, params, sizes, seed=seed, classes=classes, prong_classes=prong_classes,
+                         max_prongs=int(attrs["max_prongs"]), parameters=parameter_count(model))
     fingerprint = {"model": name, "params": params, "dataset": str(dataset), "rows": len(split), "prongs": "reco"}
-    result = fit(model, train, val, loss_fn, config, outdir, fingerprint, extra=extra, on_stale="restart")
+    result = fit(model, train, val, loss_fn, config, Path(model_path), fingerprint, history_path=Path(history_path),
+                 extra=extra)
     return {"best_epoch": result.best_epoch, "parameters": parameter_count(model)}
 
 
@@ -64,12 +74,8 @@ def evaluate_model(dataset: Path, model_path: Path, device: str = "cpu"):
     """Test-split predictions: event probabilities and prong classes (reconstructed and truth prongs)."""
     import pandas as pd
 
-    weights = load_weights(model_path)
-    extra = weights["extra"]
+    model, extra = load_model(model_path, MODELS)
     data, _ = read_dataset(dataset, MAP_KEYS)
-    model = build_model(extra["name"], len(extra["classes"]), len(extra["prong_classes"]), int(extra["max_prongs"]),
-                        extra["params"])
-    model.load_state_dict(weights["state_dict"])
     rows = np.flatnonzero(data["split"] == 2)
     frame = pd.DataFrame({"event": data["event"][rows], "label": data["event_label"][rows]})
     for prongs in ("reco", "truth"):
