@@ -81,10 +81,12 @@ COST = {
     "neutron_stars_dataset": (150, 0.05, 5, 0.26),      # EOS sample (s: per worker)
     "neutron_stars_train": (375, 0.01, 29, 0.001),      # EOS sample (x epoch for s)
     "neutron_stars_fit": (180, 0.0, 10, 0.3),           # fitted sample x start
-    "neutrino_simulate": (300, 0.1, 10, 0.01),          # simulated event of the chunk
-    "neutrino_dataset": (300, 0.1, 10, 0.01),           # simulated event
-    "neutrino_train": (800, 0.1, 20, 0.01),             # simulated event (MB); train event x epoch x image (s)
-    "neutrino_evaluate": (500, 0.1, 10, 0.01),          # simulated event (MB); test event (s)
+    # neutrino: the default run (3000 events, 10 epochs); s from cpu_time, as the run shared the
+    # 2 cores at load 9-10 (wall s 3-10x higher); README "Neutrino classification"
+    "neutrino_simulate": (150, 0.02, 2, 0.002),         # simulated event of the chunk
+    "neutrino_dataset": (200, 0.1, 1, 0.001),           # simulated event
+    "neutrino_train": (600, 0.08, 5, 0.0005),           # simulated event (MB); train event x epoch x image (s)
+    "neutrino_evaluate": (600, 0.08, 5, 0.01),          # simulated event (MB); test event (s)
 }
 
 
