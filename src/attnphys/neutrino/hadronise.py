@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from attnphys.event_record import start_pythia
+from attnphys.kinematics import invariant_mass
 from attnphys.neutrino.kinematics import boost
 
 SETTINGS = ("ProcessLevel:all = off", "111:mayDecay = off", "Next:numberCount = 0")
@@ -48,7 +49,7 @@ class Hadroniser:
         for _ in range(10):
             event.reset()
             for pid, col, acol, p4 in entries:
-                mass = float(np.sqrt(max(p4[0] ** 2 - p4[1] ** 2 - p4[2] ** 2 - p4[3] ** 2, 0.0)))
+                mass = float(invariant_mass(*p4))
                 event.append(int(pid), 23, col, acol, float(p4[1]), float(p4[2]), float(p4[3]), float(p4[0]), mass)
             if self.pythia.next():
                 out = []
