@@ -205,15 +205,18 @@ def write_report(dataset: Path, predictions: list[Path], metas: list[Path], atte
     table = [[model, params[model]] + [f"{agg.loc[model, (m, 'mean')]:.3f} ± {np.nan_to_num(agg.loc[model, (m, 'std')]):.3f}"
                                        for m in metrics] for model in agg.index]
     here = Path(out_report).parent.resolve()
-    link = lambda path: os.path.relpath(Path(path).resolve(), here)  # noqa: E731
+
+    def link(path: Path) -> str:
+        return os.path.relpath(Path(path).resolve(), here)
+
     lines = ["# Neutrino classification (NOvA-like fast simulation)", "",
              f"Test events per model: {len(next(iter(frames.values())))}; seeds: {sorted(int(s) for s in summary['seed'].unique())}.",
              _prong_line(attrs), "", markdown_table(["model", "parameters", *metrics], table, "lr" + "r" * len(metrics)),
-             "", "Mean ± sample standard deviation over seeds. Prong accuracy: reconstructed prongs labelled by "
-             "their dominant true particle; the CVN has no prong output.", "",
+             "", ("Mean ± sample standard deviation over seeds. Prong accuracy: reconstructed prongs labelled by "
+                  "their dominant true particle; the CVN has no prong output."), "",
              f"![confusion]({link(out_confusion)})", "", f"![event displays]({link(out_displays)})", "",
-             "Last-layer attention of the transformer (first seed) for the same events; true labels of the "
-             "reconstructed prongs on the axes:", "", f"![attention]({link(out_attention)})", ""]
+             ("Last-layer attention of the transformer (first seed) for the same events; true labels of the "
+              "reconstructed prongs on the axes:"), "", f"![attention]({link(out_attention)})", ""]
     with atomic_path(out_report) as tmp:
         tmp.write_text("\n".join(lines))
     return summary
