@@ -26,6 +26,8 @@ include: "workflow/rules/spanet.smk"
 include: "workflow/rules/gating.smk"
 # Neutron-star equation of state.
 include: "workflow/rules/neutron_stars.smk"
+# Neutrino event and particle classification (CVN, TransformerCVN).
+include: "workflow/rules/neutrino.smk"
 
 
 rule all:

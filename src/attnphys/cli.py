@@ -18,6 +18,7 @@ AREAS = {
     "spanet": "attnphys.spanet.cli",
     "gating": "attnphys.gating.cli",
     "neutron-stars": "attnphys.neutron_stars.cli",
+    "neutrino": "attnphys.neutrino.cli",
 }
 
 

@@ -11,10 +11,11 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 GPU_RULES = {"jets_train", "jets_evaluate", "spanet_train", "spanet_evaluate_spanet", "neutron_stars_train",
-             "neutron_stars_predict"}
+             "neutron_stars_predict", "neutrino_train", "neutrino_evaluate"}
 HEAVY_RULES = {"jets_generate", "jets_ingest", "jets_build_dataset", "jets_train", "jets_evaluate",
                "spanet_generate", "spanet_dataset", "spanet_train", "neutron_stars_dataset", "neutron_stars_train",
-               "neutron_stars_fit", "gating_capacity"}
+               "neutron_stars_fit", "gating_capacity", "neutrino_simulate", "neutrino_dataset", "neutrino_train",
+               "neutrino_evaluate", "neutrino_report"}
 
 
 def rule_blocks() -> dict[str, str]:

@@ -32,6 +32,10 @@ def check_config(cfg):
     for cls in cfg["jets"]["classes"]:
         if cls not in cfg["jets"]["acceptance"]:
             raise ValueError(f"config key jets.acceptance: no acceptance for class {cls!r}")
+    if abs(sum(cfg["neutrino"]["split"]) - 1.0) > 1e-6:
+        raise ValueError(f"config key neutrino.split: fractions {cfg['neutrino']['split']} must sum to 1")
+    if cfg["neutrino"]["enabled"] and "transformer" not in cfg["neutrino"]["models"]:
+        raise ValueError("config key neutrino.models: must hold 'transformer' (the report's attention maps)")
 
 
 def alternatives(names):
@@ -79,6 +83,12 @@ COST = {
     "neutron_stars_dataset": (150, 0.05, 5, 0.26),      # EOS sample (s: per worker)
     "neutron_stars_train": (375, 0.01, 29, 0.001),      # EOS sample (x epoch for s)
     "neutron_stars_fit": (180, 0.0, 10, 0.3),           # fitted sample x start
+    # neutrino: the default run (3000 events, 10 epochs); s from cpu_time, as the run shared the
+    # 2 cores at load 9-10 (wall s 3-10x higher); README "Neutrino classification"
+    "neutrino_simulate": (150, 0.02, 2, 0.002),         # simulated event of the chunk
+    "neutrino_dataset": (200, 0.1, 1, 0.001),           # simulated event
+    "neutrino_train": (600, 0.08, 5, 0.0005),           # simulated event (MB); train event x epoch x image (s)
+    "neutrino_evaluate": (600, 0.08, 5, 0.01),          # simulated event (MB); test event (s)
 }
 
 
@@ -224,4 +234,43 @@ def neutron_stars_prior():
     return " ".join(
         [f"--coefficients {NS['n_coefficients']} --min-max-mass {NS['min_max_mass']}"]
         + [f"--prior {name}={NS['prior'][name][0]},{NS['prior'][name][1]}" for name in NS_COEFFICIENTS]
+    )
+
+
+# ---- neutrino ----------------------------------------------------------------------
+NU = config["neutrino"]
+NU_CHUNKS = list(range(math.ceil(NU["events_per_class"] / NU["events_per_chunk"])))
+NU_RUNS = dict(model=NU["models"], seed=NU["seeds"])
+# Your own maps (neutrino/pixelmap.py layout) replace the simulation: neutrino.dataset names the file.
+NU_DATASET = NU["dataset"] or f"{OUT}/neutrino/dataset.h5"
+
+
+def neutrino_events():
+    """Simulated events (4 classes, whole chunks)."""
+    return 4 * NU["events_per_chunk"] * len(NU_CHUNKS)
+
+
+def neutrino_test_events():
+    return math.ceil(neutrino_events() * NU["split"][2])
+
+
+def neutrino_model_params(wildcards):
+    """--params of one model: its constructor overrides, neutrino.model_params.<model>."""
+    return json.dumps(NU["model_params"].get(wildcards.model, {}), sort_keys=True)
+
+
+def neutrino_train_runtime(wildcards):
+    """Minutes of one training job: CNN cost per training event x epoch, the transformers
+    embedding the event and max_prongs prong maps (1 + max_prongs images per event)."""
+    images = 1 if wildcards.model == "cvn" else 1 + NU["max_prongs"]
+    units = neutrino_events() * NU["split"][0] * NU["train"]["epochs"] * images
+    return runtime("neutrino_train", units)
+
+
+def neutrino_report_file(name, caption, figure):
+    return report(
+        f"{OUT}/neutrino/report/{name}",
+        caption=f"../report/{caption}.rst",
+        category="Neutrino classification",
+        labels={"figure": figure},
     )
