@@ -2,7 +2,8 @@
 
 Writes ``predictions.parquet`` (``prob_0`` .. ``prob_{K-1}`` in label order, ``label``,
 ``pred``, ``jet_mass``, ``jet_pt``) and ``metrics.json``:
-``model, seed, classes`` (name per label), ``accuracy`` and ``per_class_accuracy``
+``model, seed, train_fraction, n_train, n_train_per_class, preprocess, augment`` (from the
+model's record), ``classes`` (name per label), ``accuracy`` and ``per_class_accuracy``
 (fractions in [0, 1]; per class keyed by class name, null for a class absent from the
 test set), ``confusion`` (counts, rows = true label, columns = predicted),
 ``n_params, n_test, jets_per_second`` (inference throughput, after one warm-up batch),
@@ -23,7 +24,7 @@ import pyarrow.parquet as pq
 import torch
 
 from attnphys.files import atomic_path
-from attnphys.jets.tagger import jet_tensors, load_tagger, logits, read_jets
+from attnphys.jets.tagger import in_frame, jet_tensors, load_tagger, logits, read_jets
 from attnphys.jets.models import count_parameters
 from attnphys.train import predict, resolve_device
 
@@ -57,7 +58,8 @@ def evaluate_tagger(
         torch.set_num_threads(threads)
     model, info = load_tagger(model_dir)
     inputs = tuple(info["inputs"])
-    jets = read_jets(test_path, need_towers="towers" in inputs)
+    # The tower frame the model was trained in, from its record (older models: none).
+    jets = in_frame(read_jets(test_path, need_towers="towers" in inputs), info.get("preprocess", "none"))
     if len(jets) == 0:
         raise ValueError(f"{test_path}: the test split has no jets")
     classes = list(info["classes"])
@@ -91,6 +93,11 @@ def evaluate_tagger(
     metrics = {
         "model": info["model"],
         "seed": info.get("seed"),
+        "train_fraction": info.get("train_fraction", 1.0),
+        "n_train": info.get("n_train"),
+        "n_train_per_class": info.get("n_train_per_class"),
+        "preprocess": info.get("preprocess", "none"),
+        "augment": info.get("augment", False),
         "classes": classes,
         **classification_metrics(jets.label, pred, classes),
         "n_params": count_parameters(model),

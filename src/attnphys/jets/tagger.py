@@ -7,6 +7,10 @@ Inputs per jet (dataset contract of "Jets 2/4"):
   by tower count and trimmed to their longest jet.
 Standardisation statistics come from the training split only (towers: real ones only) and
 are stored in the model's ``scale`` buffers, hence in ``model.pt``. Loss: cross-entropy.
+Tower models take an optional jet preprocessing and training-time rotations/reflections
+(``attnphys.jets.preprocess``), recorded in ``model.pt`` and reapplied at evaluation; a
+learning curve trains on a nested fraction of the training split
+(``attnphys.jets.nested_subsets``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import torch
 import torch.nn.functional as F
 
 from attnphys.jets.models import build_model, count_parameters
+from attnphys.jets.nested_subsets import nested_subset, take_rows
+from attnphys.jets.preprocess import PREPROCESS_MODES, canonical_frame, check_settings, rotate_and_reflect
 from attnphys.parquet import read_columns
 from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, load_weights
 from attnphys.train.options import add_train_options, train_config
@@ -124,13 +130,24 @@ def standardise_from(model: torch.nn.Module, jets: Jets) -> None:
     values = jets.hl if model.inputs == ("hl",) else jets.towers[jets.mask]
     values = values.astype(np.float64)
     model.scale.fit_to(torch.from_numpy(values.mean(axis=0)), torch.from_numpy(values.std(axis=0)))
+    if hasattr(model, "fit_pair_scale"):
+        model.fit_pair_scale(torch.from_numpy(jets.towers), torch.from_numpy(jets.mask))
+
+
+def in_frame(jets: Jets, preprocess: str) -> Jets:
+    """``jets`` with its towers in the frame of ``preprocess`` (see attnphys.jets.preprocess)."""
+    if preprocess == "none" or jets.towers.shape[1] == 0:
+        return jets
+    return dataclasses.replace(jets, towers=canonical_frame(jets.towers, jets.mask, preprocess))
 
 
 def logits(model: torch.nn.Module, batch: dict, inputs: tuple[str, ...]) -> torch.Tensor:
     return model(*(batch[key] for key in inputs))
 
 
-def cross_entropy(model: torch.nn.Module, batch: dict, inputs: tuple[str, ...]):
+def cross_entropy(model: torch.nn.Module, batch: dict, inputs: tuple[str, ...], augment: bool = False):
+    if augment and model.training:
+        batch = {**batch, "towers": rotate_and_reflect(batch["towers"])}
     out = logits(model, batch, inputs)
     loss = F.cross_entropy(out.float(), batch["label"])
     correct = (out.argmax(dim=1) == batch["label"]).sum()
@@ -172,16 +189,29 @@ def train_tagger(
     params: dict | None = None,
     base_seed: int = 0,
     on_stale: str = "error",
+    preprocess: str = "none",
+    augment: bool = False,
+    train_fraction: float = 1.0,
 ) -> TrainResult:
-    """Train one tagger on ``dataset/{train,val}.parquet`` into ``outdir``."""
+    """Train one tagger on ``dataset/{train,val}.parquet`` into ``outdir``.
+
+    ``preprocess`` and ``augment`` apply to tower models only (a ``hl_dnn`` records
+    ``none``/False); ``train_fraction`` < 1 trains on that nested subset of the training
+    split (the validation split stays whole)."""
     params = dict(params or {})
+    check_settings(preprocess, augment)
     dataset = Path(dataset)
     run_seed = train_seed(base_seed, model_name, seed)
     torch.manual_seed(run_seed)
     model = build_model(model_name, **params)
     inputs = tuple(model.inputs)
     towers = "towers" in inputs
-    train, val = (read_jets(dataset / f"{split}.parquet", need_towers=towers) for split in ("train", "val"))
+    if not towers:
+        preprocess, augment = "none", False
+    train, val = (in_frame(read_jets(dataset / f"{split}.parquet", need_towers=towers), preprocess)
+                  for split in ("train", "val"))
+    if train_fraction != 1.0:
+        train = take_rows(train, nested_subset(dataset / "train.parquet", train_fraction, base_seed, seed))
     if len(train) == 0 or len(val) == 0:
         raise ValueError(f"{dataset}: empty split (train {len(train)} jets, val {len(val)} jets)")
     standardise_from(model, train)
@@ -190,14 +220,17 @@ def train_tagger(
     fingerprint = {
         "model": model_name, "params": params, "seed": seed, "base_seed": base_seed,
         "train_sha1": _digest(train.label, *used(train)), "val_sha1": _digest(val.label, *used(val)),
+        "preprocess": preprocess, "augment": augment, "train_fraction": train_fraction,
     }
     extra = {"model": model_name, "params": params, "seed": seed, "train_seed": run_seed,
              "classes": classes, "inputs": list(inputs), "n_params": count_parameters(model),
-             "n_train": len(train), "n_val": len(val)}
+             "n_train": len(train), "n_val": len(val), "preprocess": preprocess, "augment": augment,
+             "train_fraction": train_fraction,
+             "n_train_per_class": np.bincount(train.label, minlength=model.n_classes).tolist()}
     config = dataclasses.replace(config, seed=run_seed)
     log.info("%s seed %d: %d parameters, %d train / %d val jets", model_name, seed,
              extra["n_params"], len(train), len(val))
-    loss_fn = functools.partial(cross_entropy, inputs=inputs)
+    loss_fn = functools.partial(cross_entropy, inputs=inputs, augment=augment)
     return fit(model, jet_tensors(train, inputs), jet_tensors(val, inputs), loss_fn, config,
                Path(outdir), fingerprint, extra=extra, on_stale=on_stale)
 
@@ -222,18 +255,24 @@ def _run(args: argparse.Namespace) -> int:
     if not isinstance(params, dict):
         raise ValueError("--params: must be a JSON object")
     train_tagger(args.model, args.seed, args.dataset, args.out, train_config(args), params, args.base_seed,
-                 "restart" if args.restart_stale else "error")
+                 "restart" if args.restart_stale else "error", args.preprocess, args.augment, args.train_fraction)
     return 0
 
 
 def add_cli(subparsers) -> None:
     p = subparsers.add_parser("train", help="train one jet tagger (model, seed) on the Parquet dataset")
-    p.add_argument("--model", required=True, choices=["hl_dnn", "pfn", "transformer"])
+    p.add_argument("--model", required=True, choices=["hl_dnn", "pfn", "transformer", "part"])
     p.add_argument("--seed", type=int, default=0, help="replica seed (one of jets.seeds)")
     p.add_argument("--base-seed", type=int, default=0, help="the config's master seed")
     p.add_argument("--dataset", type=Path, required=True, help="folder with train.parquet and val.parquet")
     p.add_argument("--out", type=Path, required=True, help="output folder (model.pt, history.csv)")
     p.add_argument("--params", default="{}", help="JSON object of build_model overrides")
+    p.add_argument("--preprocess", choices=PREPROCESS_MODES, default="none",
+                   help="tower frame: none, centre (pT centroid) or standard (centre, rotate, flip)")
+    p.add_argument("--augment", action="store_true",
+                   help="random rotations about the jet axis and reflections of the towers while training")
+    p.add_argument("--train-fraction", type=float, default=1.0,
+                   help="train on this nested, class-balanced fraction of the training split (0 < F <= 1)")
     add_train_options(p)
     p.add_argument("--restart-stale", action="store_true",
                    help="start afresh if checkpoint_last.pt was written for other settings (else: error)")
