@@ -16,6 +16,7 @@ include: "workflow/rules/jets_events.smk"
 include: "workflow/rules/jets_dataset.smk"
 include: "workflow/rules/jets_models.smk"
 include: "workflow/rules/jets_report.smk"
+include: "workflow/rules/jets_learning_curve.smk"
 # Jet-parton matching in all-hadronic ttbar with SPA-NET.
 include: "workflow/rules/spanet.smk"
 # Attention as gating.

@@ -16,6 +16,9 @@ def check_config(cfg):
     unknown = set(cfg["jets"]["acceptance"]) - {"1", "2", "3", "4b", "4q", "6", "8"}
     if unknown:
         raise ValueError(f"config key jets.acceptance: unknown classes {sorted(unknown)}")
+    train = cfg["jets"]["train"]
+    if train["augment"] and train["preprocess"] == "standard":
+        raise ValueError("config key jets.train.augment: random rotations would undo preprocess 'standard'")
     for cls in cfg["jets"]["classes"]:
         if cls not in cfg["jets"]["acceptance"]:
             raise ValueError(f"config key jets.acceptance: no acceptance for class {cls!r}")

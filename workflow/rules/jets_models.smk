@@ -15,7 +15,7 @@ JETS_TRAIN = config["jets"]["train"]
 
 
 wildcard_constraints:
-    model="hl_dnn|pfn|transformer",
+    model="hl_dnn|pfn|transformer|part",
     seed=r"\d+",
 
 
@@ -37,6 +37,9 @@ rule jets_train:
         patience=JETS_TRAIN["patience"],
         bucket_pool=JETS_TRAIN["bucket_pool"],
         compile="--compile" if JETS_TRAIN["compile"] else "",
+        # Tower frame (attnphys.jets.preprocess); the Mass + HL DNN sees no towers.
+        frame_flags=lambda w: "" if w.model == "hl_dnn" else (
+            f"--preprocess {JETS_TRAIN['preprocess']}" + (" --augment" if JETS_TRAIN["augment"] else "")),
         base_seed=config["seed"],
         device=config["device"],
         outdir=lambda w: f"{JETS_MODELS_DIR}/{w.model}/seed{w.seed}",
@@ -51,7 +54,7 @@ rule jets_train:
         " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr}"
         " --weight-decay {params.weight_decay} --warmup-frac {params.warmup_frac}"
         " --schedule {params.schedule} --patience {params.patience} --bucket-pool {params.bucket_pool}"
-        " {params.compile}"
+        " {params.compile} {params.frame_flags}"
         " --params {params.model_params:q} --threads {threads} --device {params.device}"
         " --restart-stale > {log:q} 2>&1"
 

@@ -13,6 +13,8 @@ STAGES = {
     "train": "attnphys.jets.tagger",
     "evaluate": "attnphys.jets.evaluate",
     "report": "attnphys.jets.report",
+    "trees": "attnphys.jets.boosted_trees",
+    "learning-curve": "attnphys.jets.learning_curve",
 }
 
 

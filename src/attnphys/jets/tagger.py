@@ -210,8 +210,10 @@ def train_tagger(
         preprocess, augment = "none", False
     train, val = (in_frame(read_jets(dataset / f"{split}.parquet", need_towers=towers), preprocess)
                   for split in ("train", "val"))
+    rows = np.arange(len(train))
     if train_fraction != 1.0:
-        train = take_rows(train, nested_subset(dataset / "train.parquet", train_fraction, base_seed, seed))
+        rows = nested_subset(dataset / "train.parquet", train_fraction, base_seed, seed)
+        train = take_rows(train, rows)
     if len(train) == 0 or len(val) == 0:
         raise ValueError(f"{dataset}: empty split (train {len(train)} jets, val {len(val)} jets)")
     standardise_from(model, train)
@@ -226,7 +228,8 @@ def train_tagger(
              "classes": classes, "inputs": list(inputs), "n_params": count_parameters(model),
              "n_train": len(train), "n_val": len(val), "preprocess": preprocess, "augment": augment,
              "train_fraction": train_fraction,
-             "n_train_per_class": np.bincount(train.label, minlength=model.n_classes).tolist()}
+             "n_train_per_class": np.bincount(train.label, minlength=model.n_classes).tolist(),
+             "train_rows": rows.tolist()}
     config = dataclasses.replace(config, seed=run_seed)
     log.info("%s seed %d: %d parameters, %d train / %d val jets", model_name, seed,
              extra["n_params"], len(train), len(val))
