@@ -58,9 +58,9 @@ def test_ordering_appears_where_the_curves_cross():
     assert onset.best == pytest.approx(196.0, rel=0.01)
     assert onset.median == pytest.approx(196.0, rel=0.01) and onset.p_always == 0 and onset.p_never == 0
     never = onset_of([_exact("transformer", 0.80, 1.0, 0.5), _exact("pfn", 0.85, 0.3, 0.5)], 10.0, 0)
-    assert never.best is None and never.p_never == 1
+    assert never.best is None and never.p_never == 1 and never.median == np.inf
     always = onset_of([_exact("transformer", 0.90, 0.1, 0.5), _exact("pfn", 0.85, 0.3, 0.5)], 10.0, 0)
-    assert always.best == 0.0 and always.p_always == 1
+    assert always.best == 0.0 and always.p_always == 1 and always.high == pytest.approx(10.0)
 
 
 def test_ordering_onset_needs_every_pair_in_order_to_the_end():

@@ -44,6 +44,7 @@ N_MAX = 1e7
 PAPER_JETS_PER_CLASS = 100_000
 DRAWS = 4000
 BOUNDS = ([0.0, 0.0, 0.01], [1.0, 1.0, 3.0])
+MAX_ASYMPTOTE_ERROR = 0.05  # a fit whose asymptote is known to worse than 5 points is flagged
 
 
 def frame_name(preprocess: str, augment: bool) -> str:
@@ -97,6 +98,11 @@ class Fit:
     def ok(self) -> bool:
         return self.status == "ok"
 
+    @property
+    def usable(self) -> bool:
+        """Finite parameters and covariance: enough to draw from, if not to trust."""
+        return bool(np.isfinite(self.params).all() and np.isfinite(self.cov).all())
+
     def __call__(self, n) -> np.ndarray:
         return saturating_power_law(n, *self.params, n_ref=self.n_ref)
 
@@ -118,7 +124,12 @@ def fit_curve(runs: pd.DataFrame, model: str, frame: str) -> Fit:
                                 p0=start, bounds=BOUNDS, maxfev=20000)
     except (RuntimeError, ValueError) as err:
         return Fit(model, frame, n_ref, nan, np.full((3, 3), np.nan), len(n), f"fit failed ({err})")
-    status = "ok" if np.isfinite(cov).all() else "covariance undetermined"
+    if not np.isfinite(cov).all():
+        status = "covariance undetermined"
+    elif np.sqrt(cov[0, 0]) > MAX_ASYMPTOTE_ERROR:
+        status = "poorly constrained"
+    else:
+        status = "ok"
     return Fit(model, frame, n_ref, params, cov, len(n), status)
 
 
@@ -145,9 +156,9 @@ def ordering_onset(curves: list[np.ndarray], grid: np.ndarray) -> np.ndarray:
 class Onset:
     names: tuple[str, ...]
     best: float | None  # jets per class; None: never; 0: everywhere
-    median: float | None
-    low: float | None
-    high: float | None
+    median: float  # quantiles over the draws; inf: never below N_MAX
+    low: float
+    high: float
     p_always: float
     p_never: float
 
@@ -162,11 +173,8 @@ def onset_of(fits: list[Fit], n_min: float, seed: int) -> Onset:
     curves = [saturating_power_law(grid[None, :], *_draws(f, rng).T[:, :, None], n_ref=f.n_ref) for f in fits]
     index = ordering_onset(curves, grid)
     p_always, p_never = float(np.mean(index == 0)), float(np.mean(index == len(grid)))
-    inside = grid[index[(index > 0) & (index < len(grid))]]
-    if len(inside):
-        median, low, high = (float(v) for v in np.percentile(inside, [50, 16, 84]))
-    else:
-        median = low = high = None
+    onsets = np.append(grid, np.inf)[index]  # never: +inf; everywhere: the smallest size
+    median, low, high = (float(v) for v in np.quantile(onsets, [0.5, 0.16, 0.84], method="inverted_cdf"))
     return Onset(names, best, median, low, high, p_always, p_never)
 
 
@@ -183,10 +191,12 @@ def onset_sentence(onset: Onset, n_min: float) -> str:
         head = f"{ordering}: the best fits do not reach this ordering below {N_MAX:,.0f} jets per class"
     else:
         head = f"{ordering} appears from about **{onset.best:,.0f} jets per class** (best fit)"
-    spread = (f"; in the parameter draws it appears at {onset.median:,.0f} jets per class "
-              f"(68 % of draws between {onset.low:,.0f} and {onset.high:,.0f})" if onset.median else "")
-    return (f"- {head}{spread}; it holds at every size in {100 * onset.p_always:.0f} % of the draws "
-            f"and never below {N_MAX:,.0f} in {100 * onset.p_never:.0f} %.")
+    def size(n: float) -> str:
+        return f"{n:,.0f}" if math.isfinite(n) else f"beyond {N_MAX:,.0f}"
+
+    return (f"- {head}; over the parameter draws: median {size(onset.median)}, 68 % interval "
+            f"[{size(onset.low)}, {size(onset.high)}] jets per class; it holds at every size in "
+            f"{100 * onset.p_always:.0f} % of the draws and never below {N_MAX:,.0f} in {100 * onset.p_never:.0f} %.")
 
 
 def write_markdown(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: str, seed: int) -> None:
@@ -205,7 +215,7 @@ def write_markdown(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: 
     for fit in fits:
         mine = runs[(runs.model == fit.model) & (runs.frame == fit.frame)]
         at_largest = mine[mine.jets_per_class == mine.jets_per_class.max()]["accuracy"].mean()
-        err = np.sqrt(np.diag(fit.cov)) if fit.ok else np.full(3, np.nan)
+        err = np.sqrt(np.abs(np.diag(fit.cov))) if fit.usable else np.full(3, np.nan)
         cells = [f"{100 * v:.1f} ± {100 * e:.1f} %" if i < 2 else f"{v:.2f} ± {e:.2f}"
                  for i, (v, e) in enumerate(zip(fit.params, err))] if np.isfinite(fit.params).all() else ["-"] * 3
         paper = f"{100 * fit(PAPER_JETS_PER_CLASS):.1f} %" if np.isfinite(fit.params).all() else "-"
@@ -216,13 +226,18 @@ def write_markdown(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: 
     if not set(TALK_ORDER) <= set(by_model):
         lines.append("The talk's ordering needs the Transformer, the PFN and the Mass + HL DNN on the curve; "
                      "this run has " + ", ".join(sorted(by_model)) + ".")
-    elif not all(by_model[m].ok for m in TALK_ORDER):
-        bad = ", ".join(f"{m}: {by_model[m].status}" for m in TALK_ORDER if not by_model[m].ok)
+    elif not all(by_model[m].usable for m in TALK_ORDER):
+        bad = ", ".join(f"{m}: {by_model[m].status}" for m in TALK_ORDER if not by_model[m].usable)
         lines.append(f"The fits cannot place the ordering ({bad}); add sizes or seeds.")
     else:
+        loose = [m for m in (*TALK_ORDER, "part") if m in by_model and by_model[m].usable and not by_model[m].ok]
+        if loose:
+            lines += [f"**Caution**: the fits of {', '.join(NAMES[m] for m in loose)} are poorly constrained "
+                      f"(asymptote uncertain by more than {100 * MAX_ASYMPTOTE_ERROR:.0f} points); "
+                      "the statements below are indicative only.", ""]
         n_min = float(min(sizes))
         pairs = [("transformer", "pfn"), ("pfn", "hl_dnn"), TALK_ORDER]
-        if "part" in by_model and by_model["part"].ok:
+        if "part" in by_model and by_model["part"].usable:
             pairs.append(("part", "transformer"))
         for names in pairs:
             onset = onset_of([by_model[m] for m in names], n_min, seed)
@@ -282,7 +297,7 @@ def build_learning_curve(metrics: list[Path], out_dir: Path, main_frame: str, se
     fits = [fit_curve(group, model, frame) for (model, frame), group in runs.groupby(["model", "frame"], sort=False)]
     fit_rows = []
     for fit in fits:
-        err = np.sqrt(np.diag(fit.cov)) if np.isfinite(fit.cov).all() else np.full(3, np.nan)
+        err = np.sqrt(np.abs(np.diag(fit.cov))) if fit.usable else np.full(3, np.nan)
         fit_rows.append([fit.model, fit.frame, fit.n_ref, fit.params[0], err[0], fit.params[1], err[1],
                          fit.params[2], err[2], fit.points, fit.status])
     with atomic_path(out_dir / "table.csv") as tmp:
