@@ -67,7 +67,11 @@ def test_table_contract(curve):
     models = yaml.safe_load((REPO / "config.yaml").read_text())["jets"]["models"]
     assert sorted(table["model"].unique()) == sorted([*models, "trees"])
     assert len(table) == (len(models) + 1) * 3 * len(tiny["jets"]["seeds"])
-    assert table["accuracy"].between(0, 1).all() and (table["frame"] == "none").all()
+    train = yaml.safe_load((REPO / "config.yaml").read_text())["jets"]["train"]
+    main = train["preprocess"] + ("+augment" if train["augment"] else "")
+    towers = table["model"].isin(["pfn", "transformer", "part"])
+    assert table["accuracy"].between(0, 1).all() and (table.loc[~towers, "frame"] == "none").all()
+    assert (table.loc[towers, "frame"] == main).all()
     per_fraction = table.groupby("fraction")["jets_per_class"].agg(["min", "max"])
     assert (per_fraction["min"] == per_fraction["max"]).all()
     assert per_fraction["min"].tolist() == [4, 8, 16]
@@ -83,7 +87,7 @@ def test_training_subsets_are_nested_and_shared_by_every_model(curve):
     _, out, _ = curve
     runs = out / "jets" / "learning_curve" / "runs"
     rows = {}
-    for model_pt in runs.glob("*/none/f*/seed0/model.pt"):
+    for model_pt in runs.glob("*/*/f*/seed0/model.pt"):
         extra = load_weights(model_pt)["extra"]
         rows[(extra["model"], extra["train_fraction"])] = set(extra["train_rows"])
         assert len(extra["train_rows"]) == 7 * round(16 * extra["train_fraction"])
@@ -106,3 +110,9 @@ def test_extra_frames_add_tower_runs_only(curve):
     trained = sorted(w for w in planned if "frame=standard" in w and "fraction" in w)
     assert {w.split(",")[0] for w in trained} == {"model=pfn", "model=transformer", "model=part"}
     assert not any("model=hl_dnn" in w for w in planned)
+    overlay["jets"]["train"] = {"preprocess": "standard", "augment": True}
+    (workdir / "overlay.yaml").write_text(yaml.safe_dump(overlay))
+    refused = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory",
+                              str(workdir), "--configfile", str(workdir / "overlay.yaml"), "-n", "jets_learning_curve"],
+                             capture_output=True, text=True)
+    assert refused.returncode != 0 and "jets.train.augment" in refused.stdout + refused.stderr
