@@ -1,9 +1,11 @@
 # attnphys: the pipeline's table of contents.
 #
-#   snakemake --cores all                 every enabled area (rule `all`)
-#   snakemake --cores all jets_events     up to a named stage
+#   snakemake                  every enabled area (rule `all`), with profiles/default
+#   snakemake jets_events      up to a named stage
 #
-# Each stage is a rule calling the `attnphys` command line, so it also runs by hand.
+# Each stage is a rule calling the `attnphys` command line, so it also runs by hand. Rules
+# name every file they read and write; logs and benchmarks go to {outdir}/logs and
+# {outdir}/benchmarks. Helper functions, wildcard patterns and resources: rules/common.smk.
 
 import os
 

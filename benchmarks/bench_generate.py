@@ -16,13 +16,14 @@ import time
 from pathlib import Path
 
 from attnphys.event_record import start_pythia
-from attnphys.jets.generate import chunk_seeds, generate_chunk
+from attnphys.jets.generate import generate_chunk
 from attnphys.jets.prong_classes import prong_class
+from attnphys.seeding import pythia_and_detector
 
 
 def bare_loop(cls: str, n_events: int, seed: int) -> float:
     began = time.perf_counter()
-    pythia = start_pythia(prong_class(cls).settings, chunk_seeds(seed, cls, 0)[0])
+    pythia = start_pythia(prong_class(cls).settings, pythia_and_detector(seed, "jets", "generate", cls, 0)[0])
     for _ in range(n_events):
         pythia.next()
     return n_events / (time.perf_counter() - began)

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from attnphys.detector.delphes_tree import open_delphes
 from attnphys.detector.jets import cluster
-from attnphys.jets.dataset import FEATURE_BATCH, build_dataset
+from attnphys.jets.dataset import FEATURE_BATCH, DatasetFiles, build_dataset
 from attnphys.jets.generate import generate_chunk
 from attnphys.jets.ingest import COLLECTIONS, ingest
 from attnphys.jets.nsubjettiness import nsubjettiness
@@ -103,7 +103,7 @@ def run(args, folder: Path) -> None:
     summary = {}
 
     def dataset_stage():
-        summary.update(build_dataset(towers, folder / "dataset", list(args.classes),
+        summary.update(build_dataset(towers, DatasetFiles.in_folder(folder / "dataset"), list(args.classes),
                                      jets_per_class=10**9, flatten_bins=(1, 1)))
 
     t_dataset = best_of(args.repeats, dataset_stage)

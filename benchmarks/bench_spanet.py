@@ -21,8 +21,8 @@ import torch
 
 from attnphys.spanet.chi2 import chi2_assign
 from attnphys.spanet.h5layout import MatchingData
-from attnphys.spanet.model import SpaNet, assign, jet_features
-from attnphys.spanet.train import MODEL_DEFAULTS, load_spanet
+from attnphys.spanet.model import MODELS, SpaNet, assign, jet_features
+from attnphys.train.record import load_model
 
 TALK_MS = {"chi2": 369.0, "spanet": 4.4}
 TARGET_MS = 0.5
@@ -66,10 +66,10 @@ def main() -> None:
     rng = np.random.default_rng(0)
     data = eight_jet_events(args.events, rng)
     if args.checkpoint:
-        model = load_spanet(args.checkpoint)
+        model = load_model(args.checkpoint, MODELS)[0]
     else:
         torch.manual_seed(0)
-        model = SpaNet(np.zeros(4), np.ones(4), **MODEL_DEFAULTS).eval()
+        model = SpaNet().eval()
     x, mask = torch.from_numpy(jet_features(data)), torch.from_numpy(data.mask)
 
     def spanet(sl):

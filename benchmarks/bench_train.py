@@ -28,8 +28,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from attnphys.jets.models import build_model
-from attnphys.jets.tagger import Jets, cross_entropy, jet_tensors, read_jets, standardise_from
+from attnphys.jets.models import PAPER_SIZES, build_model, model_class
+from attnphys.jets.split import Jets, read_jets
+from attnphys.jets.train import cross_entropy, jet_tensors, standardise_from
 from attnphys.train import TensorSet, TrainConfig, fit, resolve_device
 from attnphys.train.data import batch_plan, gather
 
@@ -57,7 +58,7 @@ def subset(jets: Jets, n: int) -> Jets:
 
 def fresh_model(name: str, jets: Jets) -> torch.nn.Module:
     torch.manual_seed(0)
-    model = build_model(name)
+    model = build_model(name, **PAPER_SIZES[name])
     standardise_from(model, jets)
     return model
 
@@ -66,7 +67,7 @@ def engine_rate(name: str, data: TensorSet, val: TensorSet, jets: Jets, config: 
     model = fresh_model(name, jets)
     loss_fn = functools.partial(cross_entropy, inputs=tuple(model.inputs))
     with tempfile.TemporaryDirectory() as tmp:
-        result = fit(model, data, val, loss_fn, config, Path(tmp), {"bench": name})
+        result = fit(model, data, val, loss_fn, config, Path(tmp) / "model.pt", {"bench": name})
     return len(data) / result.history[0]["seconds"]
 
 
@@ -118,7 +119,7 @@ def main() -> None:
           + ("  peak MiB" if device.type == "cuda" else ""))
     for name in JETS:
         jets = subset(pool, min(sizes[name], len(pool)))
-        inputs = tuple(build_model(name).inputs)
+        inputs = tuple(model_class(name).inputs)
         data = jet_tensors(jets, inputs)
         val = data.subset(np.arange(min(len(data), args.batch_size)))
         bare_rate(name, data.subset(np.arange(min(len(data), 2 * args.batch_size))), jets, config, device)  # warm-up

@@ -16,6 +16,9 @@ API
     ``n`` successful events (``nextBatch`` records: field ``prt`` with ``id, status,
     mother1, mother2, daughter1, daughter2, p{px,py,pz,e}, m``; Pythia's 0-based record
     indices, 0 meaning "none").
+``pythia_batches(settings, seed, n_events, batch, desc, progress=True) -> Iterator[ak.Array]``
+    The loop of a generation chunk: start Pythia, then ``n_events`` events in batches of at
+    most ``batch`` (one detector pass each), with a tqdm bar labelled ``desc``.
 ``final_state(events) -> dict[str, np.ndarray]``
     Flat arrays ``event, pid, px, py, pz, e`` of every final-state particle (status > 0);
     ``event`` is the event's position in the batch. This is the calorimeter's input.
@@ -34,11 +37,15 @@ API
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import awkward as ak
 import numpy as np
 import pythia8mc
+from tqdm import tqdm
 
-SEED_MAX = 900_000_000
+from attnphys.kinematics import pt_eta_phi
+from attnphys.seeding import SEED_MAX
 _MAX_LINK_STEPS = 500
 
 # Integer electric charge by |pid| for particles of a hard process (Delphes truncates
@@ -69,6 +76,17 @@ def generate_events(pythia: pythia8mc.Pythia, n: int) -> ak.Array:
         if have == n:
             return batches[0] if len(batches) == 1 else ak.concatenate(batches)
     raise ValueError(f"Pythia produced only {have} of {n} events; its settings fail too often")
+
+
+def pythia_batches(settings, seed: int, n_events: int, batch: int, desc: str,
+                   progress: bool = True) -> Iterator[ak.Array]:
+    """``n_events`` events of a Pythia seeded with ``seed``, in batches of at most ``batch``."""
+    pythia = start_pythia(settings, seed)
+    with tqdm(total=n_events, desc=desc, unit="ev", mininterval=2.0, disable=not progress) as bar:
+        for done in range(0, n_events, batch):
+            events = generate_events(pythia, min(batch, n_events - done))
+            yield events
+            bar.update(len(events))
 
 
 def _flat(events: ak.Array):
@@ -172,9 +190,7 @@ def hard_process(events: ak.Array) -> ak.Array:
     pz = ak.to_numpy(p.pz)[source]
     e = ak.to_numpy(p.e)[source]
     mass = ak.to_numpy(ak.flatten(prt.m))[source]
-    pt = np.hypot(px, py)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        eta = np.where(pt > 0, np.arcsinh(pz / pt), np.sign(pz) * 999.9)
+    pt, eta, phi = pt_eta_phi(px, py, pz)
     kept_pid = pid[kept]
     charge = np.zeros(len(kept), dtype=np.int32)
     for apid, q in _CHARGED.items():
@@ -191,7 +207,7 @@ def hard_process(events: ak.Array) -> ak.Array:
             "D2": d2.astype(np.int32),
             "PT": pt.astype(f4),
             "Eta": eta.astype(f4),
-            "Phi": np.arctan2(py, px).astype(f4),
+            "Phi": phi.astype(f4),
             "Mass": mass.astype(f4),
             "E": e.astype(f4),
             "Px": px.astype(f4),

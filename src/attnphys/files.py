@@ -1,7 +1,9 @@
-"""Atomic file output: write to a temporary name beside the target, then rename.
+"""Files in and out, one way each.
 
-A killed job therefore never leaves a half-written file under the final name, so
-Snakemake (and a resumed run) can trust that an existing output is complete.
+Output is atomic (``atomic_path``): write to a temporary name beside the target, then
+rename, so a killed job never leaves a half-written file under the final name and Snakemake
+(and a resumed run) can trust that an existing output is complete. An input is checked
+with ``existing``, whose FileNotFoundError names the file and what it should have been.
 """
 
 from __future__ import annotations
@@ -30,3 +32,11 @@ def atomic_path(target: str | os.PathLike, suffix: str | None = None) -> Iterato
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def existing(path: str | os.PathLike, what: str) -> Path:
+    """``path`` as a Path; FileNotFoundError ``"{path}: {what} not found"`` when it is no file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: {what} not found")
+    return path

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from attnphys.files import existing
 
 
 def read_columns(path: str | os.PathLike, columns: Sequence[str], what: str = "file") -> pa.Table:
@@ -16,9 +17,7 @@ def read_columns(path: str | os.PathLike, columns: Sequence[str], what: str = "f
     FileNotFoundError when ``path`` is absent; ValueError naming ``path`` when it is not a
     readable Parquet file or lacks some of ``columns`` (``what`` describes it in messages).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: {what} not found")
+    path = existing(path, what)
     try:
         schema = pq.read_schema(path)
     except (OSError, pa.ArrowException) as err:

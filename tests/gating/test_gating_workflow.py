@@ -57,7 +57,7 @@ def test_gating_report_target(tmp_path):
     assert "2/2 seeds at 100%" in report
     assert (outdir / "gating" / "xor_regions.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for stage in ("capacity", "xor", "report"):
-        assert (tmp_path / "logs" / "gating" / f"{stage}.log").is_file()
+        assert (outdir / "logs" / "gating" / f"{stage}.log").is_file()
 
     # Changing a setting of the XOR demo reruns that stage and the report, not the counts.
     write_overlay(overlay, outdir, epochs=120)

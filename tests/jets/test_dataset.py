@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 from attnphys.cli import main
-from attnphys.jets.dataset import SPLITS, build_dataset, dataset_schema
+from attnphys.jets.dataset import SPLITS, DatasetFiles, build_dataset, dataset_schema
 from attnphys.jets.ingest import TOWER_SCHEMA
 from attnphys.jets.nsubjettiness import FEATURES, nsubjettiness
 
@@ -46,6 +46,7 @@ def write_towers(path, cls, label, jet_pt, jet_mass, n_towers, rng, source_file=
             **{k: [np.asarray(v, np.float32) for v in vals] for k, vals in lists.items()},
             "source_file": [source_file or f"events/{cls}/{path.stem}.root"] * n,
             "source_entry": np.arange(n, dtype=np.int64) * 3,
+            "source_jet": np.zeros(n, dtype=np.int32),
         },
         schema=TOWER_SCHEMA,
     )
@@ -70,7 +71,7 @@ def test_schema_padding_mask_and_features(tmp_path):
         pt, mass = uniform_sample(rng, n)
         files.append(write_towers(tmp_path / f"{cls}.parquet", cls, label + 3, pt, mass, n_towers, rng))
     out = tmp_path / "dataset"
-    summary = build_dataset(files, out, ["2", "4q"], jets_per_class=1000, flatten_bins=(1, 1), seed=3)
+    summary = build_dataset(files, DatasetFiles.in_folder(out), ["2", "4q"], jets_per_class=1000, flatten_bins=(1, 1), seed=3)
     assert summary["final_per_class"] == n  # one bin: everything is accepted
 
     expected = dataset_schema(230)
@@ -124,7 +125,7 @@ def test_flattening_gives_flat_mass_and_pt_and_equal_counts(tmp_path):
         files.append(write_towers(tmp_path / f"{cls}.parquet", cls, label, pt, mass, np.full(n, 2), rng))
     bins = (5, 4)
     out = tmp_path / "dataset"
-    summary = build_dataset(files, out, ["1", "6"], jets_per_class=10**6, flatten_bins=bins, seed=5)
+    summary = build_dataset(files, DatasetFiles.in_folder(out), ["1", "6"], jets_per_class=10**6, flatten_bins=bins, seed=5)
     table = read_all(out)
     counts = {c: table["class"].to_pylist().count(c) for c in sizes}
     assert counts["1"] == counts["6"] == summary["final_per_class"] > 800
@@ -156,7 +157,7 @@ def test_splits_are_stable_when_chunks_are_added(tmp_path):
                                   np.full(1500, 2), rng, source_file=f"events/3/{chunk}.root"))
 
     def splits(paths, out):
-        build_dataset(paths, out, ["2", "3"], jets_per_class=10**6, flatten_bins=(2, 2), seed=11)
+        build_dataset(paths, DatasetFiles.in_folder(out), ["2", "3"], jets_per_class=10**6, flatten_bins=(2, 2), seed=11)
         found = {}
         for split in SPLITS:
             t = pq.read_table(out / f"{split}.parquet", columns=["source_file", "source_entry"])
@@ -186,11 +187,11 @@ def test_bad_inputs_name_file_and_field(tmp_path):
 
     with pytest.raises(ValueError, match="class '3' has no jet"):
         sparse = write_towers(tmp_path / "3s.parquet", "3", 2, pt[:1], mass[:1], [3], rng)
-        build_dataset([good, sparse], out, ["2", "3"], jets_per_class=100, flatten_bins=(4, 4))
+        build_dataset([good, sparse], DatasetFiles.in_folder(out), ["2", "3"], jets_per_class=100, flatten_bins=(4, 4))
     with pytest.raises(ValueError, match="jets.split"):
-        build_dataset([good, other], out, ["2", "3"], 100, flatten_bins=(1, 1), split=(0.5, 0.2, 0.2))
+        build_dataset([good, other], DatasetFiles.in_folder(out), ["2", "3"], 100, flatten_bins=(1, 1), split=(0.5, 0.2, 0.2))
     with pytest.raises(ValueError, match=r"3.parquet: jets of class\(es\) \['3'\]"):
-        build_dataset([good, other], out, ["2", "4q"], 100, flatten_bins=(1, 1))
+        build_dataset([good, other], DatasetFiles.in_folder(out), ["2", "4q"], 100, flatten_bins=(1, 1))
 
     nan_file = tmp_path / "nan.parquet"
     table = pq.read_table(other)
@@ -199,18 +200,24 @@ def test_bad_inputs_name_file_and_field(tmp_path):
     pq.write_table(table.set_column(table.schema.get_field_index("tower_eta"), "tower_eta",
                                     pa.array(eta, pa.list_(pa.float32()))), nan_file)
     with pytest.raises(ValueError, match="nan.parquet: non-finite value in column"):
-        build_dataset([good, nan_file], out, ["2", "3"], 100, flatten_bins=(1, 1))
+        build_dataset([good, nan_file], DatasetFiles.in_folder(out), ["2", "3"], 100, flatten_bins=(1, 1))
 
     missing = tmp_path / "missing.parquet"
     pq.write_table(pq.read_table(good).drop_columns(["jet_mass"]), missing)
     with pytest.raises(ValueError, match=r"missing.parquet: towers file lacks column\(s\) \['jet_mass'\]"):
-        build_dataset([missing, other], out, ["2", "3"], 100, flatten_bins=(1, 1))
+        build_dataset([missing, other], DatasetFiles.in_folder(out), ["2", "3"], 100, flatten_bins=(1, 1))
     assert not out.exists() or not any(out.iterdir())  # nothing partial left behind
 
     garbage = tmp_path / "garbage.parquet"
     garbage.write_bytes(b"PAR1 not really")
-    assert main(["jets", "dataset", str(garbage), str(other), "--out-dir", str(out),
+    assert main(["jets", "dataset", str(garbage), str(other), *out_flags(out),
                  "--classes", "2", "3", "--jets-per-class", "10"]) == 2
+
+
+def out_flags(folder) -> list[str]:
+    """The dataset CLI's output flags for the files of one folder."""
+    files = DatasetFiles.in_folder(folder)
+    return [flag for name in (*SPLITS, "summary") for flag in (f"--out-{name}", str(getattr(files, name)))]
 
 
 def test_empty_towers_file_is_a_valid_input_and_cli_runs(tmp_path):
@@ -221,7 +228,7 @@ def test_empty_towers_file_is_a_valid_input_and_cli_runs(tmp_path):
     empty = tmp_path / "empty.parquet"
     pq.write_table(TOWER_SCHEMA.empty_table(), empty)
     out = tmp_path / "cli"
-    code = main(["jets", "dataset", *map(str, files), str(empty), "--out-dir", str(out),
+    code = main(["jets", "dataset", *map(str, files), str(empty), *out_flags(out),
                  "--classes", "8", "2", "--jets-per-class", "20", "--flatten-bins", "1", "1",
                  "--max-towers", "3", "--seed", "9"])
     assert code == 0
@@ -276,7 +283,7 @@ def test_snakemake_from_generation_and_user_files_to_dataset(tmp_path):
     assert not (out / "events" / "2").exists()
     user_chunks = sorted(p.stem for p in (out / "towers" / "2").iterdir())
     assert len(user_chunks) == 2 and all(c.startswith("tag_1_delphes_events-") for c in user_chunks)
-    assert (tmp_path / "logs" / "jets" / "dataset.log").exists()
+    assert (tmp_path / "results" / "logs" / "jets" / "dataset.log").exists()
     table = read_all(out / "dataset")
     assert table.schema.equals(dataset_schema(40), check_metadata=False)
     counts = {c: table["class"].to_pylist().count(c) for c in ("1", "2")}

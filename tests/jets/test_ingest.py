@@ -1,4 +1,4 @@
-"""Ingest stage: anti-kT clustering, Delphes leaf names, selection, truth match, bad files."""
+"""Ingest stage: Delphes leaf names, selection, truth match, bad files."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import uproot
 
 from attnphys.cli import main
 from attnphys.detector.delphes_tree import open_delphes, read_collection
-from attnphys.detector.jets import cluster
 from attnphys.jets.ingest import COLLECTIONS, TOWER_SCHEMA, ingest
 
 PARTICLE_INT = ("PID", "Status", "M1", "M2", "D1", "D2")
@@ -28,42 +27,6 @@ def massless_sum(pt, eta, phi):
     pz, e = np.sum(pt * np.sinh(eta)), np.sum(pt * np.cosh(eta))
     total_pt = math.hypot(px, py)
     return total_pt, math.asinh(pz / total_pt), math.atan2(py, px), math.sqrt(e * e - px * px - py * py - pz * pz)
-
-
-# ---- anti-kT --------------------------------------------------------------------------
-
-
-def test_two_separated_groups_give_two_anti_kt_jets():
-    # Group A: three towers within 0.45 of each other around (0, 0); group B: two towers
-    # around (0.5, 3.0), far from A. Input order is mixed on purpose.
-    pt = [100.0, 500.0, 300.0, 500.0, 150.0]
-    eta = [0.1, 0.0, 0.5, 0.0, 0.6]
-    phi = [0.0, -0.4, 3.0, 0.4, 2.9]
-    jets = cluster(ak.Array([pt, []]), ak.Array([eta, []]), ak.Array([phi, []]), radius=1.2)
-    assert ak.num(jets).tolist() == [2, 0]
-    first, second = jets[0]
-    assert first.constituents.tolist() == [0, 1, 3]
-    assert second.constituents.tolist() == [2, 4]
-    for jet, members in ((first, [0, 1, 3]), (second, [2, 4])):
-        expected = massless_sum(*(np.take(v, members) for v in (pt, eta, phi)))
-        assert [jet.pt, jet.eta, jet.phi, jet.mass] == pytest.approx(expected, rel=1e-9, abs=1e-9)
-    assert first.mass == pytest.approx(math.sqrt(2 * 500 * 500 * (1 - math.cos(0.8)) + 2 * 100 * 500 * (
-        math.cosh(0.1) - math.cos(0.4)) * 2), rel=1e-9)
-
-    # R = 0.4 splits group A (its towers are >= 0.41 apart) but not B (0.14 apart); min_pt
-    # drops soft jets.
-    narrow = cluster(ak.Array([pt]), ak.Array([eta]), ak.Array([phi]), radius=0.4)
-    assert sorted(narrow[0].constituents.tolist()) == [[0], [1], [2, 4], [3]]
-    assert ak.all(narrow.pt[:, :-1] >= narrow.pt[:, 1:])
-    hard = cluster(ak.Array([pt]), ak.Array([eta]), ak.Array([phi]), radius=1.2, min_pt=500.0)
-    assert ak.num(hard).tolist() == [1]
-
-
-def test_jets_wrap_around_phi_pi():
-    jets = cluster(ak.Array([[400.0, 400.0]]), ak.Array([[0.0, 0.0]]),
-                   ak.Array([[math.pi - 0.2, -math.pi + 0.2]]), radius=1.2)
-    assert ak.num(jets).tolist() == [1]
-    assert abs(jets[0, 0].phi) == pytest.approx(math.pi, abs=1e-9)
 
 
 # ---- Delphes-layout files built here with uproot ----------------------------------------
@@ -182,8 +145,13 @@ def test_ingest_flat_uproot_names_and_qcd_truth(tmp_path):
 def test_windows_come_from_the_arguments(signal_file, tmp_path):
     path, _ = signal_file
     out = tmp_path / "wide.parquet"
-    assert ingest(path, "2", out, pt_window=(500.0, 1200.0), mass_window=(10.0, 700.0)) == 3
-    # Event 2 (light jet) now passes; event 1 does not: its leading jet is the 900 GeV recoil.
+    assert ingest(path, "2", out, pt_window=(500.0, 1200.0), mass_window=(10.0, 700.0)) == 4
+    # Event 2 (light jet) now passes, and so does event 1: its X jet (600 GeV) is the second
+    # jet behind the 900 GeV recoil, which is not truth-matched.
+    table = pq.read_table(out)
+    assert table["source_entry"].to_pylist() == [0, 1, 2, 5]
+    assert table["source_jet"].to_pylist() == [0, 1, 0, 0]
+    assert ingest(path, "2", out, pt_window=(500.0, 1200.0), mass_window=(10.0, 700.0), leading=1) == 3
     assert pq.read_table(out)["source_entry"].to_pylist() == [0, 2, 5]
     assert ingest(path, "2", out, pt_window=(1000.0, 1200.0), mass_window=(300.0, 350.0)) == 0
 
@@ -280,7 +248,7 @@ def test_empty_tree_and_no_passing_jet_give_empty_parquet_and_warning(tmp_path, 
     empty = write_delphes(tmp_path / "empty.root", [])
     assert uproot.open(empty)["Delphes"].num_entries == 0
     failing = write_delphes(tmp_path / "failing.root", [signal_event(pt_scale=0.5)] * 3)
-    for path, phrase in ((empty, "no entries"), (failing, "no leading jet of 3 events passed")):
+    for path, phrase in ((empty, "no entries"), (failing, "no jet of 3 events passed")):
         out = tmp_path / f"{path.stem}.parquet"
         with caplog.at_level(logging.WARNING, logger="attnphys.jets.ingest"):
             assert ingest(path, "2", out) == 0

@@ -13,6 +13,7 @@ import pytest
 from attnphys.jets.learning_curve import (
     TABLE_COLUMNS,
     Fit,
+    CurveFiles,
     build_learning_curve,
     fit_curve,
     onset_of,
@@ -90,7 +91,7 @@ def test_build_writes_the_table_fits_figure_and_ordering(tmp_path):
                 acc = saturating_power_law(n, a, b, c, n_ref=2000) + rng.normal(0, 0.002)
                 paths.append(_metrics(tmp_path, model, fraction, seed, acc, n))
     out = tmp_path / "curve"
-    build_learning_curve(paths, out, "none", 5, expected_runs=len(paths))
+    build_learning_curve(paths, CurveFiles.in_folder(out), "none", 5, expected_runs=len(paths))
     table = pd.read_csv(out / "table.csv")
     assert list(table.columns) == TABLE_COLUMNS and len(table) == 40
     assert table["accuracy"].between(0, 1).all() and set(table["jets_per_class"]) == set(SIZES)
@@ -104,7 +105,7 @@ def test_build_writes_the_table_fits_figure_and_ordering(tmp_path):
     best = float(line.split("**")[1].split()[0].replace(",", ""))
     assert 4000 < best < 16000
     with pytest.raises(ValueError, match="expected 41"):
-        build_learning_curve(paths, tmp_path / "again", "none", 5, expected_runs=41)
+        build_learning_curve(paths, CurveFiles.in_folder(tmp_path / "again"), "none", 5, expected_runs=41)
 
 
 def test_bad_metrics_name_the_file_and_field(tmp_path):

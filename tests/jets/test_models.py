@@ -16,12 +16,15 @@ import pytest
 import torch
 
 from attnphys.jets.evaluate import classification_metrics, evaluate_tagger
+from attnphys.jets.models import MODELS, PAPER_PARAMS, PAPER_SIZES, TARGET_PARAMS, build_model, count_parameters
 from attnphys.jets.models.pair_transformer import pair_features
-from attnphys.jets.models import PAPER_PARAMS, TARGET_PARAMS, build_model, count_parameters
-from attnphys.jets.tagger import jet_tensors, load_tagger, read_jets, train_tagger
+from attnphys.jets.prong_classes import CLASS_NAMES
+from attnphys.jets.split import read_jets
+from attnphys.jets.train import jet_tensors, train_tagger
 from attnphys.train import TrainConfig, load_weights
+from attnphys.train.record import load_model
 
-CLASSES = ["1", "2", "3", "4b", "4q", "6", "8"]
+CLASSES = list(CLASS_NAMES)
 MAX_TOWERS = 230
 SMALL = {
     "hl_dnn": {"width": 16, "depth": 2, "bottleneck": 8},
@@ -76,6 +79,7 @@ def write_split(path: Path, n_per_class: int, rng: np.random.Generator) -> None:
             columns[f"tau{N}_b{beta}"] = pa.array(rng.uniform(0, 1, n) / N, pa.float32())
     columns["source_file"] = pa.array([f"toy_{k}.root" for k in labels])
     columns["source_entry"] = pa.array(np.arange(n), pa.int64())
+    columns["source_jet"] = pa.array(np.zeros(n), pa.int32())
     pq.write_table(pa.table(columns), path)
 
 
@@ -90,26 +94,31 @@ def dataset(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("name", ["hl_dnn", "pfn", "transformer"])
 def test_default_parameter_counts_match_the_talk(name):
-    assert count_parameters(build_model(name)) == PAPER_PARAMS[name]
+    assert count_parameters(build_model(name, **PAPER_SIZES[name])) == PAPER_PARAMS[name]
 
 
 def test_pair_transformer_has_the_transformers_count_exactly():
     assert TARGET_PARAMS["part"] == PAPER_PARAMS["transformer"] == 1_388_807
-    assert count_parameters(build_model("part")) == 1_388_807
+    assert count_parameters(build_model("part", **PAPER_SIZES["part"])) == 1_388_807
 
 
 def test_transformer_count_is_exact_and_prenorm_within_two_percent():
     assert PAPER_PARAMS["transformer"] == 1_388_807
-    prenorm = count_parameters(build_model("transformer", norm_first=True))
+    prenorm = count_parameters(build_model("transformer", **PAPER_SIZES["transformer"], params={"norm_first": True}))
     assert prenorm == 1_388_807 + 256
     assert abs(prenorm / 1_388_807 - 1) < 0.02
 
 
 def test_unknown_model_or_override_is_refused():
     with pytest.raises(ValueError, match="unknown name"):
-        build_model("bdt")
+        build_model("bdt", 3, 7)
     with pytest.raises(ValueError, match="jets.model_params.pfn.*widht"):
-        build_model("pfn", widht=3)
+        build_model("pfn", 3, 7, {"widht": 3})
+
+
+def test_sizes_from_the_data_are_refused_as_settings():
+    with pytest.raises(ValueError, match=r"jets.model_params.hl_dnn: unknown key\(s\) \['n_classes'\].*from the data"):
+        build_model("hl_dnn", 17, 7, {"n_classes": 3})
 
 
 def _towers(n_jets: int, lengths: list[int], seed: int = 0):
@@ -122,8 +131,9 @@ def _towers(n_jets: int, lengths: list[int], seed: int = 0):
 def _trained_like(name: str) -> torch.nn.Module:
     """Default-size model with non-trivial standardisation, in eval mode."""
     torch.manual_seed(3)
-    model = build_model(name)
-    model.scale.fit_to(torch.tensor([1.0, 0.1, -0.1]), torch.tensor([2.0, 0.5, 0.4]))
+    model = build_model(name, **PAPER_SIZES[name])
+    model.scale.mean.copy_(torch.tensor([1.0, 0.1, -0.1]))
+    model.scale.std.copy_(torch.tensor([2.0, 0.5, 0.4]))
     if hasattr(model, "fit_pair_scale"):
         model.fit_pair_scale(*_towers(4, [30, 50, 9, 100], seed=9))
     return model.eval()
@@ -154,7 +164,7 @@ def test_pair_transformer_without_bias_is_the_transformer():
     with torch.no_grad():
         part.pair_embed[-1].weight.zero_()
         part.pair_embed[-1].bias.zero_()
-    plain = build_model("transformer", head=376).eval()
+    plain = build_model("transformer", **PAPER_SIZES["transformer"], params={"head": 376}).eval()
     plain.load_state_dict({k: v for k, v in part.state_dict().items() if not k.startswith("pair_")})
     towers, mask = _towers(3, [57, 12, 101])
     with torch.no_grad():
@@ -205,7 +215,7 @@ def test_batch_of_one_equals_batch_of_many(name):
 
 def test_hl_dnn_batch_of_one_equals_batch_of_many():
     torch.manual_seed(0)
-    model = build_model("hl_dnn").eval()
+    model = build_model("hl_dnn", **PAPER_SIZES["hl_dnn"]).eval()
     hl = torch.randn(6, 17)
     with torch.no_grad():
         many = model(hl)
@@ -254,7 +264,8 @@ def test_classification_metrics_are_consistent():
 @pytest.mark.parametrize("name", ["hl_dnn", "transformer", "part"])
 def test_train_then_evaluate_small_models(tmp_path, dataset, name):
     config = TrainConfig(epochs=2, batch_size=32, lr=3e-3, device="cpu", threads=1)
-    result = train_tagger(name, 0, dataset, tmp_path / "model", config, SMALL[name], base_seed=5)
+    result = train_tagger(name, 0, dataset / "train.parquet", dataset / "val.parquet", tmp_path / "model/model.pt",
+                          tmp_path / "model/history.csv", config, SMALL[name], base_seed=5)
     assert result.epochs_run == 2
     history = pd.read_csv(tmp_path / "model" / "history.csv")
     assert list(history["epoch"]) == [1, 2] and history["val_acc"].between(0, 1).all()
@@ -262,10 +273,11 @@ def test_train_then_evaluate_small_models(tmp_path, dataset, name):
     assert weights["extra"]["classes"] == CLASSES
     train = read_jets(dataset / "train.parquet", need_towers=name != "hl_dnn")
     features = train.hl if name == "hl_dnn" else train.towers[train.mask]
-    model, info = load_tagger(tmp_path / "model")
+    model, info = load_model(tmp_path / "model" / "model.pt", MODELS)
     np.testing.assert_allclose(model.scale.mean.numpy(), features.mean(0), rtol=1e-4, atol=1e-5)
 
-    metrics = evaluate_tagger(tmp_path / "model", dataset / "test.parquet", tmp_path / "eval", device="cpu")
+    metrics = evaluate_tagger(tmp_path / "model/model.pt", dataset / "test.parquet", tmp_path / "eval/predictions.parquet",
+                              tmp_path / "eval/metrics.json", device="cpu")
     on_disk = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert on_disk["accuracy"] == pytest.approx(metrics["accuracy"])
     predictions = pd.read_parquet(tmp_path / "eval" / "predictions.parquet")
@@ -286,9 +298,11 @@ def test_train_then_evaluate_small_models(tmp_path, dataset, name):
 
 def test_cli_train_rejects_stale_checkpoint_unless_told(tmp_path, dataset):
     config = TrainConfig(epochs=1, batch_size=64, device="cpu", threads=1)
-    train_tagger("pfn", 0, dataset, tmp_path, config, SMALL["pfn"])
-    changed = [sys.executable, "-m", "attnphys.cli", "jets", "train", "--model", "pfn", "--dataset", str(dataset),
-               "--out", str(tmp_path), "--epochs", "1", "--batch-size", "64", "--threads", "1", "--device", "cpu",
+    train_tagger("pfn", 0, dataset / "train.parquet", dataset / "val.parquet", tmp_path / "model.pt",
+                 tmp_path / "history.csv", config, SMALL["pfn"])
+    changed = [sys.executable, "-m", "attnphys.cli", "jets", "train", "--model", "pfn", "--train", str(dataset / "train.parquet"),
+               "--val", str(dataset / "val.parquet"), "--out-model", str(tmp_path / "model.pt"),
+               "--out-history", str(tmp_path / "history.csv"), "--epochs", "1", "--batch-size", "64", "--threads", "1", "--device", "cpu",
                "--params", json.dumps({**SMALL["pfn"], "f": [48]})]
     stale = subprocess.run(changed, capture_output=True, text=True)
     assert stale.returncode == 2 and "checkpoint_last.pt" in stale.stderr and "params.f" in stale.stderr
@@ -340,7 +354,7 @@ def test_snakemake_trains_and_evaluates_and_reruns_only_the_changed_model(tmp_pa
     assert metrics["model"] == "hl_dnn" and metrics["n_test"] == 63
     assert (out / "jets" / "eval" / "hl_dnn" / "seed0" / "predictions.parquet").exists()
     for model in ("hl_dnn", "pfn"):
-        assert (tmp_path / "logs" / "jets" / "train" / model / "seed0.log").exists()
+        assert (out / "logs" / "jets" / "train" / model / "seed0.log").exists()
         assert load_weights(out / "jets" / "models" / model / "seed0" / "model.pt")["extra"]["params"] == SMALL[model]
     overlay["jets"]["model_params"]["pfn"] = {**SMALL["pfn"], "f": [24]}
     assert _planned_jobs(_snakemake(tmp_path, overlay, targets, dry=True)) == [("jets_train", "model=pfn, seed=0")]

@@ -18,8 +18,11 @@ import torch
 from attnphys.jets.evaluate import evaluate_tagger
 from attnphys.jets.nested_subsets import nested_subset
 from attnphys.jets.preprocess import canonical_frame, check_settings, rotate_and_reflect
-from attnphys.jets.tagger import in_frame, jet_tensors, load_tagger, logits, read_jets, train_tagger
+from attnphys.jets.models import MODELS
+from attnphys.jets.split import read_jets
+from attnphys.jets.train import in_frame, jet_tensors, logits, train_tagger
 from attnphys.train import TrainConfig, load_weights, predict
+from attnphys.train.record import load_model
 
 CLASSES = ["1", "2", "3", "4b", "4q", "6", "8"]
 MAX_TOWERS = 80
@@ -127,7 +130,8 @@ def write_split(path: Path, n_per_class: int, rng: np.random.Generator, name: st
         "tower_dphi": _fixed(towers[..., 2], pa.float32()),
         "tower_mask": _fixed(mask, pa.bool_()),
         "source_file": pa.array([f"{name}_{k}.root" for k in labels]),
-        "source_entry": pa.array(np.arange(n), pa.int64()),
+        "source_entry": pa.array(np.arange(n) // 2, pa.int64()),  # two jets per event
+        "source_jet": pa.array(np.arange(n) % 2, pa.int64()),
     }
     for N in range(1, 9):
         for beta in (1, 2):
@@ -144,6 +148,14 @@ def dataset(tmp_path_factory) -> Path:
     return folder
 
 
+def splits(folder: Path) -> tuple[Path, Path]:
+    return folder / "train.parquet", folder / "val.parquet"
+
+
+def outputs(folder: Path) -> tuple[Path, Path]:
+    return folder / "model.pt", folder / "history.csv"
+
+
 def test_nested_subsets_are_nested_balanced_and_ignore_row_order(tmp_path, dataset):
     path = dataset / "train.parquet"
     table = pq.read_table(path)
@@ -157,15 +169,18 @@ def test_nested_subsets_are_nested_balanced_and_ignore_row_order(tmp_path, datas
     assert set(nested_subset(path, 0.5, 11, 1)) != set(subsets[0.5])
     shuffled = table.take(np.random.default_rng(0).permutation(table.num_rows))
     pq.write_table(shuffled, tmp_path / "train.parquet")
-    entries = shuffled.column("source_entry").to_numpy()[nested_subset(tmp_path / "train.parquet", 0.5, 11, 0)]
-    assert sorted(entries) == sorted(table.column("source_entry").to_numpy()[subsets[0.5]])
+    def provenance(t, rows):
+        return sorted(zip(*(t.column(c).to_numpy()[rows] for c in ("source_entry", "source_jet"))))
+
+    assert provenance(shuffled, nested_subset(tmp_path / "train.parquet", 0.5, 11, 0)) == provenance(
+        table, subsets[0.5])
     with pytest.raises(ValueError, match="fraction"):
         nested_subset(path, 0.0, 11, 0)
 
 
 def test_training_on_a_fraction_records_it(tmp_path, dataset):
     config = TrainConfig(epochs=1, batch_size=32, device="cpu", threads=1)
-    train_tagger("hl_dnn", 0, dataset, tmp_path, config, {"width": 8, "depth": 1, "bottleneck": 4},
+    train_tagger("hl_dnn", 0, *splits(dataset), *outputs(tmp_path), config, {"width": 8, "depth": 1, "bottleneck": 4},
                  base_seed=3, train_fraction=0.25)
     extra = load_weights(tmp_path / "model.pt")["extra"]
     assert extra["train_fraction"] == 0.25 and extra["n_train"] == 28
@@ -176,13 +191,14 @@ def test_augmented_training_is_reproducible_from_the_seed(tmp_path, dataset):
     config = TrainConfig(epochs=1, batch_size=32, device="cpu", threads=1)
 
     def weights(seed: int, folder: str):
-        train_tagger("pfn", 0, dataset, tmp_path / folder, config, SMALL_PFN, base_seed=seed, augment=True)
+        train_tagger("pfn", 0, *splits(dataset), *outputs(tmp_path / folder), config, SMALL_PFN, base_seed=seed,
+                     augment=True)
         return load_weights(tmp_path / folder / "model.pt")["state_dict"]
 
     first, again, other = weights(1, "a"), weights(1, "b"), weights(2, "c")
     assert all(torch.equal(first[k], again[k]) for k in first)
     assert not all(torch.equal(first[k], other[k]) for k in first)
-    plain = train_tagger("pfn", 0, dataset, tmp_path / "d", config, SMALL_PFN, base_seed=1)
+    plain = train_tagger("pfn", 0, *splits(dataset), *outputs(tmp_path / "d"), config, SMALL_PFN, base_seed=1)
     augmented = load_weights(tmp_path / "a" / "model.pt")
     assert augmented["extra"]["augment"] is True and plain.epochs_run == 1
     assert not all(torch.equal(first[k], load_weights(tmp_path / "d" / "model.pt")["state_dict"][k]) for k in first)
@@ -190,12 +206,14 @@ def test_augmented_training_is_reproducible_from_the_seed(tmp_path, dataset):
 
 def test_evaluation_applies_the_recorded_preprocessing(tmp_path, dataset):
     config = TrainConfig(epochs=1, batch_size=32, device="cpu", threads=1)
-    train_tagger("pfn", 0, dataset, tmp_path / "model", config, SMALL_PFN, base_seed=1, preprocess="standard")
-    model, info = load_tagger(tmp_path / "model")
+    train_tagger("pfn", 0, *splits(dataset), *outputs(tmp_path / "model"), config, SMALL_PFN, base_seed=1,
+                 preprocess="standard")
+    model, info = load_model(tmp_path / "model" / "model.pt", MODELS)
     assert info["preprocess"] == "standard"
     train = in_frame(read_jets(dataset / "train.parquet"), "standard")
     np.testing.assert_allclose(model.scale.mean.numpy(), train.towers[train.mask].mean(0), rtol=1e-4, atol=1e-5)
-    metrics = evaluate_tagger(tmp_path / "model", dataset / "test.parquet", tmp_path / "eval", device="cpu")
+    metrics = evaluate_tagger(tmp_path / "model" / "model.pt", dataset / "test.parquet",
+                              tmp_path / "eval" / "predictions.parquet", tmp_path / "eval" / "metrics.json", device="cpu")
     assert metrics["preprocess"] == "standard"
     test = read_jets(dataset / "test.parquet")
     inputs = tuple(info["inputs"])
@@ -210,8 +228,9 @@ def test_evaluation_applies_the_recorded_preprocessing(tmp_path, dataset):
 
 
 def test_cli_refuses_augmentation_with_the_standard_frame(tmp_path, dataset):
-    cmd = [sys.executable, "-m", "attnphys.cli", "jets", "train", "--model", "pfn", "--dataset", str(dataset),
-           "--out", str(tmp_path), "--epochs", "1", "--device", "cpu", "--preprocess", "standard", "--augment",
+    cmd = [sys.executable, "-m", "attnphys.cli", "jets", "train", "--model", "pfn",
+           "--train", str(dataset / "train.parquet"), "--val", str(dataset / "val.parquet"),
+           "--out-model", str(tmp_path / "model.pt"), "--out-history", str(tmp_path / "history.csv"), "--epochs", "1", "--device", "cpu", "--preprocess", "standard", "--augment",
            "--params", json.dumps(SMALL_PFN)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 2 and "augment" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

@@ -11,7 +11,7 @@ import pytest
 from matplotlib.image import imread
 
 from attnphys.cli import main
-from attnphys.jets import report
+from attnphys.jets import report, results
 
 CLASSES = ["1", "2", "3", "4b", "4q", "6", "8"]
 # Accuracy per seed (fractions) chosen so that mean and sample std are exact in percent.
@@ -84,17 +84,31 @@ def write_synthetic_outputs(out: Path, accuracy: dict[str, list[float]] = ACCURA
             ).to_csv(history / "history.csv", index=False)
 
 
+def run_files(out: Path, model: str, seed: int) -> results.RunFiles:
+    """The files of one (model, seed) as the workflow lays them out."""
+    evaluation = out / f"jets/eval/{model}/seed{seed}"
+    return results.RunFiles(evaluation / "metrics.json", evaluation / "predictions.parquet",
+                            out / f"jets/models/{model}/seed{seed}/history.csv")
+
+
+def report_files(out: Path, models) -> report.ReportFiles:
+    folder = out / "jets/report"
+    return report.ReportFiles(folder / "summary.csv", folder / "report.md",
+                              {m: folder / f"confusion_{m}.png" for m in models}, folder / "accuracy_vs_mass.png",
+                              folder / "dataset_mass_pt.png", folder / "training_curves.png")
+
+
 def build(out: Path, seeds=(0, 1, 2), models=tuple(ACCURACY)) -> pd.DataFrame:
     return report.build_report(
-        eval_dir=out / "jets/eval",
-        models_dir=out / "jets/models",
-        dataset_dir=out / "jets/dataset",
+        runs={(m, s): run_files(out, m, s) for m in models for s in seeds},
+        splits={split: out / f"jets/dataset/{split}.parquet" for split in ("train", "val", "test")},
+        dataset_summary_path=out / "jets/dataset/summary.json",
         models=list(models),
         seeds=list(seeds),
         mass_window=MASS_WINDOW,
         pt_window=PT_WINDOW,
         config={"seed": 7, "jets": {"seeds": list(seeds)}},
-        out_dir=out / "jets/report",
+        out=report_files(out, models),
     )
 
 
@@ -149,9 +163,17 @@ def test_fewer_seeds_than_configured_is_refused(tmp_path, caplog):
         build(tmp_path)
     assert not (tmp_path / "jets/report/summary.csv").exists()
     def cli(*seeds: str) -> int:
-        return main(["jets", "report", "--eval-dir", str(tmp_path / "jets/eval"), "--models-dir", str(tmp_path / "jets/models"),
-                     "--dataset-dir", str(tmp_path / "jets/dataset"), "--models", "pfn", "--seeds", *seeds,
-                     "--mass-window", "300", "700", "--pt-window", "1000", "1200", "--out-dir", str(tmp_path / "jets/report")])
+        runs = [run_files(tmp_path, "pfn", int(s)) for s in seeds]
+        out = report_files(tmp_path, ["pfn"])
+        return main(["jets", "report", "--models", "pfn", "--seeds", *seeds,
+                     "--metrics", *(str(r.metrics) for r in runs), "--predictions", *(str(r.predictions) for r in runs),
+                     "--histories", *(str(r.history) for r in runs),
+                     *(flag for s in ("train", "val", "test") for flag in (f"--{s}", str(tmp_path / f"jets/dataset/{s}.parquet"))),
+                     "--dataset-summary", str(tmp_path / "jets/dataset/summary.json"),
+                     "--mass-window", "300", "700", "--pt-window", "1000", "1200",
+                     "--out-summary", str(out.summary), "--out-markdown", str(out.markdown),
+                     "--out-confusion", str(out.confusion["pfn"]), "--out-accuracy-vs-mass", str(out.accuracy_vs_mass),
+                     "--out-spectra", str(out.spectra), "--out-curves", str(out.curves)])
 
     assert cli("0", "1", "2") == 2
     assert "never averaged over fewer seeds" in caplog.text
@@ -169,8 +191,8 @@ def test_single_seed_has_zero_spread_and_says_so(tmp_path):
 
 def test_confusion_rows_are_true_class_and_normalised():
     counts = np.array([[8, 2, 0], [0, 5, 5], [0, 0, 0]])
-    run = report.Run("pfn", 0, {"confusion": counts.tolist()}, pd.DataFrame(), pd.DataFrame())
-    matrix = report.normalised_confusion([run, run])
+    run = results.Run("pfn", 0, {"confusion": counts.tolist()}, pd.DataFrame(), pd.DataFrame())
+    matrix = results.normalised_confusion([run, run])
     np.testing.assert_allclose(matrix, [[0.8, 0.2, 0.0], [0.0, 0.5, 0.5], [0.0, 0.0, 0.0]])
 
 
@@ -178,8 +200,8 @@ def test_accuracy_in_mass_bins_known_answer():
     predictions = pd.DataFrame(
         {"jet_mass": [310.0, 320.0, 510.0, 520.0, 530.0, 800.0], "label": [0, 1, 2, 2, 2, 0], "pred": [0, 0, 2, 2, 1, 0]}
     )
-    np.testing.assert_allclose(report.accuracy_in_mass_bins(predictions, np.array([300.0, 500.0, 700.0])), [0.5, 2 / 3])
-    assert np.isnan(report.accuracy_in_mass_bins(predictions, np.array([300.0, 400.0, 500.0])))[1]
+    np.testing.assert_allclose(results.accuracy_in_mass_bins(predictions, np.array([300.0, 500.0, 700.0])), [0.5, 2 / 3])
+    assert np.isnan(results.accuracy_in_mass_bins(predictions, np.array([300.0, 400.0, 500.0])))[1]
 
 
 def test_bad_metrics_name_the_file_and_field(tmp_path):

@@ -43,4 +43,4 @@ def test_neutron_stars_report_target(tmp_path):
     report = (out / "neutron_stars/report/report.md").read_text()
     assert "scatter_stars2.png" in report and "mr_bands.png" in report
     assert (out / "neutron_stars/report/mr_bands.png").stat().st_size > 0
-    assert (tmp_path / "logs/neutron_stars/dataset.log").exists()
+    assert (out / "logs/neutron_stars/dataset.log").exists()

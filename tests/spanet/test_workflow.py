@@ -52,8 +52,8 @@ def test_spanet_report_workflow(tmp_path):
         assert table.n_events_2top.iloc[:3].sum() == table.n_events_2top.iloc[3]
     report = (out / "report" / "report.md").read_text()
     assert "| Inclusive |" in report and "(37.7 %)" in report and "(63.7 %)" in report
-    assert (tmp_path / "logs" / "spanet" / "train.log").exists()
-    assert (tmp_path / "logs" / "spanet" / "generate_1.log").exists()
+    assert (tmp_path / "out/logs/spanet/train.log").exists()
+    assert (tmp_path / "out/logs/spanet/generate/1.log").exists()
 
     # Rule params hold exactly their settings: more epochs reruns training and what follows only.
     longer = {**overlay, "spanet": {**overlay["spanet"], "train": {"epochs": 2, "batch_size": 32}}}

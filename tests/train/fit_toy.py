@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     model = ToySetNet(args.dropout)
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=3e-3, seed=11, device="cpu",
                          threads=1, schedule=args.schedule, patience=100, bucket_pool=4)
-    fit(model, toy_data(301, 1), toy_data(77, 2), make_loss(args.sleep), config, args.outdir,
+    fit(model, toy_data(301, 1), toy_data(77, 2), make_loss(args.sleep), config, args.outdir / "model.pt",
         {"toy": "sets", "dropout": args.dropout})
 
 

@@ -22,6 +22,7 @@ import yaml
 from attnphys.train import load_weights
 
 REPO = Path(__file__).resolve().parents[2]
+TINY_CONFIG = REPO / ".test/config/config.yaml"
 RULES = ["jets_curve_train", "jets_curve_evaluate", "jets_curve_trees", "jets_build_learning_curve",
          "jets_learning_curve"]
 
@@ -36,7 +37,7 @@ def _toy_split_writer():
 def _snakemake(workdir: Path, overlay: dict, dry: bool) -> str:
     (workdir / "overlay.yaml").write_text(yaml.safe_dump(overlay))
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--cores", "2", "--configfile", str(REPO / "workflow/configs/tiny.yaml"), str(workdir / "overlay.yaml"),
+           "--cores", "2", "--configfile", str(TINY_CONFIG), str(workdir / "overlay.yaml"),
            "--allowed-rules", *RULES] + (["-n"] if dry else []) + ["--", "jets_learning_curve"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -53,6 +54,7 @@ def curve(tmp_path_factory):
     rng = np.random.default_rng(3)
     for split, n in (("train", 16), ("val", 4), ("test", 6)):
         write_split(dataset / f"{split}.parquet", n, rng, split)
+    (dataset / "summary.json").write_text("{}\n")  # the dataset rule's fourth output
     overlay = {"outdir": str(out), "device": "cpu", "jets": {"learning_curve": {"fractions": [0.25, 0.5, 1.0]}}}
     _snakemake(workdir, overlay, dry=False)
     return workdir, out, overlay
@@ -63,8 +65,8 @@ def test_table_contract(curve):
     _, out, _ = curve
     table = pd.read_csv(out / "jets" / "learning_curve" / "table.csv")
     assert list(table.columns) == ["model", "fraction", "jets_per_class", "seed", "accuracy", "frame"]
-    tiny = yaml.safe_load((REPO / "workflow/configs/tiny.yaml").read_text())
-    models = yaml.safe_load((REPO / "config.yaml").read_text())["jets"]["models"]
+    tiny = yaml.safe_load((TINY_CONFIG).read_text())
+    models = yaml.safe_load((REPO / "config.yaml").read_text())["jets"]["learning_curve"]["models"]
     assert sorted(table["model"].unique()) == sorted([*models, "trees"])
     assert len(table) == (len(models) + 1) * 3 * len(tiny["jets"]["seeds"])
     train = yaml.safe_load((REPO / "config.yaml").read_text())["jets"]["train"]

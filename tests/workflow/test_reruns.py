@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-TINY = yaml.safe_load((REPO / "workflow/configs/tiny.yaml").read_text())
+TINY = yaml.safe_load((REPO / ".test/config/config.yaml").read_text())
 MODELS = yaml.safe_load((REPO / "config.yaml").read_text())["jets"]["models"]
 
 
@@ -145,7 +145,7 @@ def test_failed_job_leaves_no_output_taken_as_complete(workflow):
     assert workflow.pending(base) == {p for p in workflow.outputs if p.startswith("jets/report/")}
     run = workflow.snakemake(base, "jets_report")
     assert run.returncode != 0
-    log = (workflow.root / "logs/jets/report.log").read_text()
+    log = (workflow.out / "logs/jets/report.log").read_text()
     assert "seed0/metrics.json: not valid JSON" in log
     assert not list((workflow.out / "jets/report").glob("*"))
     assert workflow.pending(base) == {p for p in workflow.outputs if p.startswith("jets/report/")}

@@ -1,6 +1,19 @@
-# Config validation and shared definitions for every area's rules.
+# Config validation, the package command, wildcard patterns, resources and every helper
+# function the rules use. Rules live in the area files and hold no functions.
+
+import glob
+import hashlib
+import json
+import math
+import os
+import re
+import sys
 
 from snakemake.utils import validate
+
+# The registries of the package beside this Snakefile (the same sources the rules run).
+sys.path.insert(0, os.path.join(workflow.basedir, "src"))
+from attnphys.jets.prong_classes import CLASS_NAMES  # noqa: E402
 
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
 
@@ -13,21 +26,83 @@ def check_config(cfg):
             raise ValueError(f"config key jets.{key}: min {lo} must be below max {hi}")
     if abs(sum(cfg["jets"]["split"]) - 1.0) > 1e-6:
         raise ValueError(f"config key jets.split: fractions {cfg['jets']['split']} must sum to 1")
-    unknown = set(cfg["jets"]["acceptance"]) - {"1", "2", "3", "4b", "4q", "6", "8"}
+    unknown = set(cfg["jets"]["acceptance"]) - set(CLASS_NAMES)
     if unknown:
         raise ValueError(f"config key jets.acceptance: unknown classes {sorted(unknown)}")
     train = cfg["jets"]["train"]
     if train["augment"] and train["preprocess"] == "standard":
         raise ValueError("config key jets.train.augment: random rotations would undo preprocess 'standard'")
+    for model in {*cfg["jets"]["models"], *cfg["jets"]["learning_curve"]["models"]}:
+        if model not in cfg["jets"]["model_params"]:
+            raise ValueError(f"config key jets.model_params: no entry for model {model!r}")
     for cls in cfg["jets"]["classes"]:
         if cls not in cfg["jets"]["acceptance"]:
             raise ValueError(f"config key jets.acceptance: no acceptance for class {cls!r}")
 
 
+def alternatives(names):
+    """Wildcard constraint matching exactly one of `names` (classes, models from the config)."""
+    return "|".join(re.escape(str(name)) for name in names)
+
+
 check_config(config)
 
 OUT = config["outdir"]
-ATTNPHYS = "attnphys"
+CONDA_ENV = "../../envs/attnphys.yaml"
+
+# The package command of every rule: the `attnphys` sources beside this Snakefile, run by the
+# job's Python (the conda env of envs/attnphys.yaml under --sdm conda, else the current one).
+# Rules take it as `params.attnphys`, so no shell string reads a global.
+ATTNPHYS = (
+    f"PYTHONPATH={os.path.join(workflow.basedir, 'src')}" + "${PYTHONPATH:+:$PYTHONPATH} python -m attnphys"
+)
+
+
+def gpu_request():
+    """GPUs a GPU-capable job asks for: none when the config pins the CPU."""
+    return 0 if config["device"] == "cpu" else 1
+
+
+# ---- resources ---------------------------------------------------------------------
+# mem_mb and runtime (minutes) of a job: SAFETY x (base + slope x job size). Bases and slopes
+# come from the rules' benchmark files (max_rss, s) of the tiny and default-size runs listed
+# in README "Resources" (python benchmarks/resource_table.py OUTDIR); memory slopes marked
+# "data" are the size of the job's arrays (230 towers x 4 float32 per jet, two copies),
+# because the measured sizes did not resolve them. Rules not listed are small (1 GB, 5 min).
+SAFETY = 1.5
+COST = {
+    # rule: (MB base, MB per unit, s base, s per unit)   unit
+    "jets_generate": (185, 0.01, 16, 0.053),            # generated event
+    "jets_ingest": (150, 0.12, 12, 0.002),              # event in the file
+    "jets_build_dataset": (200, 0.004, 6, 0.002),       # jet of the flat sample (MB: data)
+    "jets_train": (880, 0.0074, 17, 0.148),             # jet (MB: data); jet x epoch (s)
+    "jets_evaluate": (370, 0.0074, 10, 0.02),           # test jet (MB: data)
+    # Learning curve: the training and evaluation costs of jets_train and jets_evaluate (the
+    # same stages; part trains 1.9x slower than the Transformer, measured per step, hence
+    # 2x jets_train's slope); trees: HistGradientBoosting on 17 features, small.
+    "jets_curve_train": (880, 0.0074, 17, 0.296),       # jet (MB: data); training jet x epoch (s)
+    "jets_curve_evaluate": (370, 0.0074, 10, 0.02),     # test jet (MB: data)
+    "jets_curve_trees": (300, 0.001, 10, 0.005),        # jet of the training split
+    "jets_build_learning_curve": (250, 0.0, 10, 0.01),  # run (s: fits and parameter draws)
+    "spanet_generate": (225, 0.01, 5, 0.055),           # generated event
+    "spanet_dataset": (55, 0.01, 5, 0.001),             # generated event
+    "spanet_train": (430, 0.005, 15, 0.011),            # generated event (x epoch for s)
+    "neutron_stars_dataset": (150, 0.05, 5, 0.26),      # EOS sample (s: per worker)
+    "neutron_stars_train": (375, 0.01, 29, 0.001),      # EOS sample (x epoch for s)
+    "neutron_stars_fit": (180, 0.0, 10, 0.3),           # fitted sample x start
+}
+
+
+def mem_mb(rule, units):
+    base, slope, _, _ = COST[rule]
+    return int(math.ceil(SAFETY * (base + slope * units)))
+
+
+def runtime(rule, units):
+    """Minutes, at least 1."""
+    _, _, base, slope = COST[rule]
+    return max(1, int(math.ceil(SAFETY * (base + slope * units) / 60)))
+
 
 # Rules of each area append their final target here; `all` builds the enabled ones.
 AREA_TARGETS = {}
@@ -35,3 +110,171 @@ AREA_TARGETS = {}
 
 def area_targets():
     return [t for area, targets in AREA_TARGETS.items() if config[area]["enabled"] for t in targets]
+
+
+# ---- jets --------------------------------------------------------------------------
+JETS = config["jets"]
+JETS_SPLITS = ("train", "val", "test")
+JETS_RUNS = dict(model=JETS["models"], seed=JETS["seeds"])
+
+
+def jet_chunks(cls):
+    """Chunk numbers of class `cls`: enough events for jets.jets_per_class selected jets.
+
+    ceil(jets_per_class / (acceptance[cls] * events_per_chunk)); a chunk's content depends
+    only on (seed, class, chunk, events_per_chunk), so raising jets_per_class adds chunks.
+    """
+    per_chunk = JETS["acceptance"][cls] * JETS["events_per_chunk"]
+    return list(range(math.ceil(JETS["jets_per_class"] / per_chunk)))
+
+
+def jet_generated_classes():
+    """Configured classes that are generated (not replaced by jets.delphes_files)."""
+    return [c for c in JETS["classes"] if c not in JETS["delphes_files"]]
+
+
+def user_delphes_files():
+    """{class: {chunk name: path}} from config jets.delphes_files.
+
+    A user file's chunk name is its sanitised stem plus a hash of its absolute path
+    ("tag_1_delphes_events-3f2a9c1e"), so adding or removing files never renames the others.
+    """
+    found = {}
+    for cls, patterns in JETS["delphes_files"].items():
+        if cls not in JETS["classes"]:
+            raise ValueError(f"config key jets.delphes_files: class {cls!r} is not in jets.classes")
+        files = sorted({f for p in patterns for f in glob.glob(os.path.expanduser(p))})
+        if not files:
+            raise ValueError(f"config key jets.delphes_files.{cls}: no file matches {patterns}")
+        chunks = {}
+        for path in files:
+            stem = re.sub(r"[^A-Za-z0-9_]+", "_", os.path.splitext(os.path.basename(path))[0])
+            digest = hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:8]
+            chunks[f"{stem}-{digest}"] = path
+        found[cls] = chunks
+    return found
+
+
+USER_DELPHES_FILES = user_delphes_files()
+
+
+def ingest_chunks(cls):
+    """Chunk names of a class: its user files if given, else its generated chunks."""
+    if cls in USER_DELPHES_FILES:
+        return list(USER_DELPHES_FILES[cls])
+    return [str(chunk) for chunk in jet_chunks(cls)]
+
+
+def delphes_file(wildcards):
+    if wildcards.cls in USER_DELPHES_FILES:
+        return USER_DELPHES_FILES[wildcards.cls][wildcards.chunk]
+    return f"{OUT}/jets/events/{wildcards.cls}/{wildcards.chunk}.root"
+
+
+def generated_events():
+    return [f"{OUT}/jets/events/{cls}/{chunk}.root" for cls in jet_generated_classes() for chunk in jet_chunks(cls)]
+
+
+def towers_files(wildcards):
+    return [f"{OUT}/jets/towers/{cls}/{chunk}.parquet" for cls in JETS["classes"] for chunk in ingest_chunks(cls)]
+
+
+def jets_dataset_size():
+    """Jets of the flat sample (train + val + test)."""
+    return JETS["jets_per_class"] * len(JETS["classes"])
+
+
+def jets_test_size():
+    return math.ceil(jets_dataset_size() * JETS["split"][2])
+
+
+def jets_train_size():
+    return math.ceil(jets_dataset_size() * JETS["split"][0])
+
+
+# Tower frames (attnphys.jets.preprocess): "preprocess" or "preprocess+augment".
+JETS_FRAMES = ["none", "centre", "standard", "none+augment", "centre+augment"]
+
+
+def jets_main_frame():
+    """The tower frame of jets.train (preprocess[+augment])."""
+    preprocess = JETS["train"]["preprocess"]
+    return f"{preprocess}+augment" if JETS["train"]["augment"] else preprocess
+
+
+def jets_frame_flags(model, frame):
+    """`jets train` flags of a tower frame; the Mass + HL DNN sees no towers."""
+    if model == "hl_dnn":
+        return ""
+    preprocess, _, augment = frame.partition("+")
+    return f"--preprocess {preprocess}{' --augment' if augment else ''}"
+
+
+# ---- jets learning curve -----------------------------------------------------------
+# Runs live in {OUT}/jets/learning_curve/runs/{model}/{frame}/f{fraction}/seed{seed}/; the
+# Mass + HL DNN and the trees see no towers and always run in frame "none".
+JETS_CURVE = JETS["learning_curve"]
+JETS_CURVE_DIR = f"{OUT}/jets/learning_curve"
+
+
+def curve_frames(model):
+    """Tower frames a model runs in on the learning curve (main frame first)."""
+    if model == "hl_dnn":
+        return ["none"]
+    return list(dict.fromkeys([jets_main_frame(), *JETS_CURVE["frames"]]))
+
+
+def curve_metrics():
+    """metrics.json of every learning-curve run: networks in their frames, then the trees."""
+    runs = [
+        f"{JETS_CURVE_DIR}/runs/{model}/{frame}/f{fraction}/seed{seed}/metrics.json"
+        for model in JETS_CURVE["models"]
+        for frame in curve_frames(model)
+        for fraction in JETS_CURVE["fractions"]
+        for seed in JETS["seeds"]
+    ]
+    trees = [
+        f"{JETS_CURVE_DIR}/runs/trees/none/f{fraction}/seed{seed}/metrics.json"
+        for fraction in JETS_CURVE["fractions"]
+        for seed in JETS["seeds"]
+    ]
+    return runs + trees
+
+
+def jets_report_figure(name, caption, figure, model="all"):
+    return report(
+        f"{OUT}/jets/report/{name}.png",
+        caption=f"../report/{caption}.rst",
+        category="Extreme-jet tagging",
+        labels={"figure": figure, "model": model},
+    )
+
+
+def jets_report_config():
+    """The config shown in the jets report: the global keys and the jets block, nothing else."""
+    return json.dumps({key: config[key] for key in ("seed", "outdir", "device", "jets")}, sort_keys=True)
+
+
+# ---- spanet ------------------------------------------------------------------------
+SPANET = config["spanet"]
+SPANET_CHUNKS = math.ceil(SPANET["events"] / SPANET["events_per_chunk"])
+
+
+def spanet_chunk_events(wildcards):
+    """Events of one chunk: events_per_chunk, the last one taking the remainder."""
+    chunk = int(wildcards.chunk)
+    return min(SPANET["events_per_chunk"], SPANET["events"] - chunk * SPANET["events_per_chunk"])
+
+
+# ---- neutron stars -----------------------------------------------------------------
+NS = config["neutron_stars"]
+NS_COUNTS = sorted(set(NS["star_counts"]) | {NS["n_stars"]})
+NS_COEFFICIENTS = ["gamma0", "gamma1", "gamma2", "gamma3"][: NS["n_coefficients"]]
+
+
+def neutron_stars_prior():
+    """--coefficients, --prior and --min-max-mass: the EOS model every stage shares."""
+    return " ".join(
+        [f"--coefficients {NS['n_coefficients']} --min-max-mass {NS['min_max_mass']}"]
+        + [f"--prior {name}={NS['prior'][name][0]},{NS['prior'][name][1]}" for name in NS_COEFFICIENTS]
+    )

@@ -4,29 +4,45 @@
 rule gating_capacity:
     output:
         f"{OUT}/gating/capacity.csv",
-    params:
-        max_n=config["gating"]["max_n"],
     log:
-        "logs/gating/capacity.log",
+        f"{OUT}/logs/gating/capacity.log",
+    benchmark:
+        f"{OUT}/benchmarks/gating/capacity.tsv"
+    params:
+        attnphys=ATTNPHYS,
+        max_n=config["gating"]["max_n"],
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} gating capacity --max-n {params.max_n} --out {output} > {log} 2>&1"
+        "{params.attnphys} gating capacity --max-n {params.max_n} --out {output:q} > {log:q} 2>&1"
 
 
 rule gating_xor:
     output:
         json=f"{OUT}/gating/xor.json",
         figure=f"{OUT}/gating/xor_regions.png",
+    log:
+        f"{OUT}/logs/gating/xor.log",
     params:
+        attnphys=ATTNPHYS,
         seed=config["seed"],
         seeds=config["gating"]["xor_seeds"],
         epochs=config["gating"]["xor_epochs"],
         lr=config["gating"]["xor_lr"],
-    log:
-        "logs/gating/xor.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} gating xor --seed {params.seed} --seeds {params.seeds}"
+        "{params.attnphys} gating xor --seed {params.seed} --seeds {params.seeds}"
         " --epochs {params.epochs} --lr {params.lr}"
-        " --out-json {output.json} --out-figure {output.figure} > {log} 2>&1"
+        " --out-json {output.json:q} --out-figure {output.figure:q} > {log:q} 2>&1"
 
 
 rule gating_report:
@@ -37,10 +53,18 @@ rule gating_report:
     output:
         f"{OUT}/gating/report.md",
     log:
-        "logs/gating/report.log",
+        f"{OUT}/logs/gating/report.log",
+    params:
+        attnphys=ATTNPHYS,
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} gating report --capacity {input.capacity} --xor {input.xor}"
-        " --figure {input.figure} --out {output} > {log} 2>&1"
+        "{params.attnphys} gating report --capacity {input.capacity:q} --xor {input.xor:q}"
+        " --figure {input.figure:q} --out {output:q} > {log:q} 2>&1"
 
 
 AREA_TARGETS["gating"] = [

@@ -1,56 +1,9 @@
-# Extreme-jet tagging, dataset stage: one ingest job per Delphes ROOT file, then the flat
-# train/val/test datasets with the 16 N-subjettiness features.
+# Jets 2/4: one ingest job per Delphes ROOT file, then the flat train/val/test datasets with
+# the 16 N-subjettiness features.
 #
-# Inputs per class: the generated chunks {OUT}/jets/events/{cls}/{chunk}.root (jets_events.smk),
-# or, when config jets.delphes_files lists glob patterns for the class, those files instead.
-# A user file's chunk name is its sanitised stem plus a hash of its absolute path
-# ("tag_1_delphes_events-3f2a9c1e"), so adding or removing files never renames the others.
-
-import glob
-import hashlib
-import re
-
-
-def _user_delphes_files():
-    """{class: {chunk name: path}} from config jets.delphes_files."""
-    found = {}
-    for cls, patterns in config["jets"]["delphes_files"].items():
-        if cls not in config["jets"]["classes"]:
-            raise ValueError(f"config key jets.delphes_files: class {cls!r} is not in jets.classes")
-        files = sorted({f for p in patterns for f in glob.glob(os.path.expanduser(p))})
-        if not files:
-            raise ValueError(f"config key jets.delphes_files.{cls}: no file matches {patterns}")
-        chunks = {}
-        for path in files:
-            stem = re.sub(r"[^A-Za-z0-9_]+", "_", os.path.splitext(os.path.basename(path))[0])
-            digest = hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:8]
-            chunks[f"{stem}-{digest}"] = path
-        found[cls] = chunks
-    return found
-
-
-USER_DELPHES_FILES = _user_delphes_files()
-
-
-def ingest_chunks(cls):
-    """Chunk names of a class: its user files if given, else its generated chunks."""
-    if cls in USER_DELPHES_FILES:
-        return list(USER_DELPHES_FILES[cls])
-    return [str(chunk) for chunk in jet_chunks(cls)]
-
-
-def delphes_file(wildcards):
-    if wildcards.cls in USER_DELPHES_FILES:
-        return USER_DELPHES_FILES[wildcards.cls][wildcards.chunk]
-    return f"{OUT}/jets/events/{wildcards.cls}/{wildcards.chunk}.root"
-
-
-def towers_files(wildcards):
-    return [
-        f"{OUT}/jets/towers/{cls}/{chunk}.parquet"
-        for cls in config["jets"]["classes"]
-        for chunk in ingest_chunks(cls)
-    ]
+# Inputs per class: the generated chunks {outdir}/jets/events/{cls}/{chunk}.root
+# (jets_events.smk), or, when config jets.delphes_files lists glob patterns for the class,
+# those files instead (common.smk: user_delphes_files).
 
 
 rule jets_ingest:
@@ -58,39 +11,61 @@ rule jets_ingest:
         delphes_file,
     output:
         f"{OUT}/jets/towers/{{cls}}/{{chunk}}.parquet",
+    log:
+        f"{OUT}/logs/jets/ingest/{{cls}}/{{chunk}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/jets/ingest/{{cls}}/{{chunk}}.tsv"
     wildcard_constraints:
-        cls="1|2|3|4b|4q|6|8",
+        cls=alternatives(JETS["classes"]),
         chunk=r"[A-Za-z0-9_]+(-[0-9a-f]{8})?",
     params:
-        pt_window=config["jets"]["pt_window"],
-        mass_window=config["jets"]["mass_window"],
-    log:
-        "logs/jets/ingest/{cls}/{chunk}.log",
+        attnphys=ATTNPHYS,
+        pt_window=JETS["pt_window"],
+        mass_window=JETS["mass_window"],
+        leading=JETS["leading_jets"],
+    threads: 1
+    resources:
+        mem_mb=mem_mb("jets_ingest", JETS["events_per_chunk"]),
+        runtime=runtime("jets_ingest", JETS["events_per_chunk"]),
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} jets ingest --input {input:q} --class {wildcards.cls} --out {output:q}"
-        " --pt-window {params.pt_window} --mass-window {params.mass_window} > {log:q} 2>&1"
+        "{params.attnphys} jets ingest --input {input:q} --class {wildcards.cls} --out {output:q}"
+        " --pt-window {params.pt_window} --mass-window {params.mass_window}"
+        " --leading {params.leading} > {log:q} 2>&1"
 
 
 rule jets_build_dataset:
     input:
         towers_files,
     output:
-        **{split: f"{OUT}/jets/dataset/{split}.parquet" for split in ("train", "val", "test")},
+        train=f"{OUT}/jets/dataset/train.parquet",
+        val=f"{OUT}/jets/dataset/val.parquet",
+        test=f"{OUT}/jets/dataset/test.parquet",
         summary=f"{OUT}/jets/dataset/summary.json",
-    params:
-        out_dir=f"{OUT}/jets/dataset",
-        classes=config["jets"]["classes"],
-        jets_per_class=config["jets"]["jets_per_class"],
-        pt_window=config["jets"]["pt_window"],
-        mass_window=config["jets"]["mass_window"],
-        flatten_bins=config["jets"]["flatten_bins"],
-        split=config["jets"]["split"],
-        max_towers=config["jets"]["max_towers"],
-        seed=config["seed"],
     log:
-        "logs/jets/dataset.log",
+        f"{OUT}/logs/jets/dataset.log",
+    benchmark:
+        f"{OUT}/benchmarks/jets/dataset.tsv"
+    params:
+        attnphys=ATTNPHYS,
+        classes=JETS["classes"],
+        jets_per_class=JETS["jets_per_class"],
+        pt_window=JETS["pt_window"],
+        mass_window=JETS["mass_window"],
+        flatten_bins=JETS["flatten_bins"],
+        split=JETS["split"],
+        max_towers=JETS["max_towers"],
+        seed=config["seed"],
+    threads: 1
+    resources:
+        mem_mb=mem_mb("jets_build_dataset", jets_dataset_size()),
+        runtime=runtime("jets_build_dataset", jets_dataset_size()),
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} jets dataset {input:q} --out-dir {params.out_dir:q} --classes {params.classes}"
+        "{params.attnphys} jets dataset {input:q} --out-train {output.train:q} --out-val {output.val:q}"
+        " --out-test {output.test:q} --out-summary {output.summary:q} --classes {params.classes}"
         " --jets-per-class {params.jets_per_class} --pt-window {params.pt_window}"
         " --mass-window {params.mass_window} --flatten-bins {params.flatten_bins}"
         " --split {params.split} --max-towers {params.max_towers} --seed {params.seed}"

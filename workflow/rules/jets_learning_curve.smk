@@ -1,147 +1,124 @@
-# Extreme-jet tagging, learning curves: every model of jets.models and the boosted-tree
-# reference trained on nested, class-balanced fractions of the training split
+# Extreme-jet tagging, learning curves: every model of jets.learning_curve.models and the
+# boosted-tree reference trained on nested, class-balanced fractions of the training split
 # (jets.learning_curve.fractions) over jets.seeds, scored on the test split; then a table,
 # power-law fits, a figure and where the fits put the talk's ordering.
 #
 # Runs live in {OUT}/jets/learning_curve/runs/{model}/{frame}/f{fraction}/seed{seed}/.
 # {frame} is the tower preprocessing (jets.train preprocess[+augment] for the main curves,
 # plus jets.learning_curve.frames for the tower models); the Mass + HL DNN and the trees
-# see no towers and always run in frame "none". Training is `attnphys jets train
-# --train-fraction`, the one training engine; evaluation is `attnphys jets evaluate`.
-
-JETS_CURVE_DIR = f"{OUT}/jets/learning_curve"
-JETS_CURVE = config["jets"]["learning_curve"]
-
-
-def curve_frame(preprocess, augment):
-    return preprocess + ("+augment" if augment else "")
-
-
-JETS_MAIN_FRAME = curve_frame(config["jets"]["train"]["preprocess"], config["jets"]["train"]["augment"])
-
-
-def curve_frames(model):
-    """Tower frames a model runs in on the learning curve (main frame first)."""
-    if model == "hl_dnn":
-        return ["none"]
-    return list(dict.fromkeys([JETS_MAIN_FRAME, *JETS_CURVE["frames"]]))
-
-
-def curve_metrics():
-    runs = [
-        f"{JETS_CURVE_DIR}/runs/{model}/{frame}/f{fraction}/seed{seed}/metrics.json"
-        for model in config["jets"]["models"]
-        for frame in curve_frames(model)
-        for fraction in JETS_CURVE["fractions"]
-        for seed in config["jets"]["seeds"]
-    ]
-    trees = [
-        f"{JETS_CURVE_DIR}/runs/trees/none/f{fraction}/seed{seed}/metrics.json"
-        for fraction in JETS_CURVE["fractions"]
-        for seed in config["jets"]["seeds"]
-    ]
-    return runs + trees
-
-
-def curve_train_flags(wildcards):
-    preprocess, _, augment = wildcards.frame.partition("+")
-    return f"--preprocess {preprocess}" + (" --augment" if augment else "")
+# see no towers and always run in frame "none". Training is `jets train --train-fraction`,
+# the one training engine; evaluation is `jets evaluate`. Not part of `all`: run
+#   snakemake jets_learning_curve --cores all --configfile workflow/configs/scale.yaml
 
 
 rule jets_curve_train:
     input:
-        train=f"{OUT}/jets/dataset/train.parquet",
-        val=f"{OUT}/jets/dataset/val.parquet",
+        train=rules.jets_build_dataset.output.train,
+        val=rules.jets_build_dataset.output.val,
     output:
         model=f"{JETS_CURVE_DIR}/runs/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}/model.pt",
         history=f"{JETS_CURVE_DIR}/runs/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}/history.csv",
-    wildcard_constraints:
-        model="hl_dnn|pfn|transformer|part",
-        frame=r"none|centre|standard|none\+augment|centre\+augment",
-        fraction=r"[0-9.]+",
-    params:
-        model_params=lambda w: json.dumps(config["jets"]["model_params"][w.model], sort_keys=True),
-        frame_flags=curve_train_flags,
-        train={key: v for key, v in JETS_TRAIN.items() if key not in ("preprocess", "augment", "compile")},
-        base_seed=config["seed"],
-        device=config["device"],
-        dataset=lambda w, input: os.path.dirname(input.train),
-        outdir=lambda w, output: os.path.dirname(output.model),
-    threads: config["jets"]["threads"]
-    resources:
-        gpu=1,
-        mem_mb=4000,
-        runtime=240,
     log:
         f"{OUT}/logs/jets/learning_curve/train/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}.log",
     benchmark:
         f"{OUT}/benchmarks/jets/learning_curve/train/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}.tsv"
+    wildcard_constraints:
+        model=alternatives(JETS_CURVE["models"]),
+        frame=alternatives(JETS_FRAMES),
+        fraction=alternatives(JETS_CURVE["fractions"]),
+        seed=alternatives(JETS["seeds"]),
+    params:
+        attnphys=ATTNPHYS,
+        model_params=lambda w: json.dumps(JETS["model_params"][w.model], sort_keys=True),
+        frame_flags=lambda w: jets_frame_flags(w.model, w.frame),
+        epochs=JETS["train"]["epochs"],
+        batch_size=JETS["train"]["batch_size"],
+        lr=JETS["train"]["lr"],
+        weight_decay=JETS["train"]["weight_decay"],
+        warmup_frac=JETS["train"]["warmup_frac"],
+        schedule=JETS["train"]["schedule"],
+        patience=JETS["train"]["patience"],
+        bucket_pool=JETS["train"]["bucket_pool"],
+        base_seed=config["seed"],
+        device=config["device"],
+    threads: JETS["threads"]
+    resources:
+        gpu=gpu_request(),
+        mem_mb=mem_mb("jets_curve_train", jets_dataset_size()),
+        runtime=lambda w: runtime(
+            "jets_curve_train", jets_train_size() * float(w.fraction) * JETS["train"]["epochs"]
+        ),
     conda:
-        "../../envs/attnphys.yaml"
+        CONDA_ENV
     shell:
-        "attnphys jets train --model {wildcards.model} --seed {wildcards.seed}"
-        " --base-seed {params.base_seed} --dataset {params.dataset:q} --out {params.outdir:q}"
+        "{params.attnphys} jets train --model {wildcards.model} --seed {wildcards.seed}"
+        " --base-seed {params.base_seed} --train {input.train:q} --val {input.val:q}"
+        " --out-model {output.model:q} --out-history {output.history:q}"
         " --train-fraction {wildcards.fraction} {params.frame_flags}"
-        " --epochs {params.train[epochs]} --batch-size {params.train[batch_size]} --lr {params.train[lr]}"
-        " --weight-decay {params.train[weight_decay]} --warmup-frac {params.train[warmup_frac]}"
-        " --schedule {params.train[schedule]} --patience {params.train[patience]}"
-        " --bucket-pool {params.train[bucket_pool]}"
+        " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr}"
+        " --weight-decay {params.weight_decay} --warmup-frac {params.warmup_frac}"
+        " --schedule {params.schedule} --patience {params.patience} --bucket-pool {params.bucket_pool}"
         " --params {params.model_params:q} --threads {threads} --device {params.device}"
         " --restart-stale > {log:q} 2>&1"
 
 
 rule jets_curve_evaluate:
     input:
-        model=f"{JETS_CURVE_DIR}/runs/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}/model.pt",
-        test=f"{OUT}/jets/dataset/test.parquet",
+        model=rules.jets_curve_train.output.model,
+        test=rules.jets_build_dataset.output.test,
     output:
         predictions=f"{JETS_CURVE_DIR}/runs/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}/predictions.parquet",
         metrics=f"{JETS_CURVE_DIR}/runs/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}/metrics.json",
-    wildcard_constraints:
-        model="hl_dnn|pfn|transformer|part",
-        frame=r"none|centre|standard|none\+augment|centre\+augment",
-        fraction=r"[0-9.]+",
-    params:
-        device=config["device"],
-        model_dir=lambda w, input: os.path.dirname(input.model),
-        outdir=lambda w, output: os.path.dirname(output.metrics),
-    threads: config["jets"]["threads"]
-    resources:
-        gpu=1,
-        mem_mb=4000,
-        runtime=30,
     log:
         f"{OUT}/logs/jets/learning_curve/evaluate/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/jets/learning_curve/evaluate/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}.tsv"
+    wildcard_constraints:
+        model=alternatives(JETS_CURVE["models"]),
+        frame=alternatives(JETS_FRAMES),
+        fraction=alternatives(JETS_CURVE["fractions"]),
+        seed=alternatives(JETS["seeds"]),
+    params:
+        attnphys=ATTNPHYS,
+        device=config["device"],
+    threads: JETS["threads"]
+    resources:
+        gpu=gpu_request(),
+        mem_mb=mem_mb("jets_curve_evaluate", jets_test_size()),
+        runtime=runtime("jets_curve_evaluate", jets_test_size()),
     conda:
-        "../../envs/attnphys.yaml"
+        CONDA_ENV
     shell:
-        "attnphys jets evaluate --model-dir {params.model_dir:q} --test {input.test:q}"
-        " --out {params.outdir:q} --device {params.device} --threads {threads} > {log:q} 2>&1"
+        "{params.attnphys} jets evaluate --checkpoint {input.model:q} --test {input.test:q}"
+        " --out-predictions {output.predictions:q} --out-metrics {output.metrics:q}"
+        " --device {params.device} --threads {threads} > {log:q} 2>&1"
 
 
 rule jets_curve_trees:
     input:
-        train=f"{OUT}/jets/dataset/train.parquet",
-        test=f"{OUT}/jets/dataset/test.parquet",
+        train=rules.jets_build_dataset.output.train,
+        test=rules.jets_build_dataset.output.test,
     output:
         metrics=f"{JETS_CURVE_DIR}/runs/trees/none/f{{fraction}}/seed{{seed}}/metrics.json",
-    wildcard_constraints:
-        fraction=r"[0-9.]+",
-    params:
-        base_seed=config["seed"],
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=30,
     log:
         f"{OUT}/logs/jets/learning_curve/trees/f{{fraction}}/seed{{seed}}.log",
     benchmark:
         f"{OUT}/benchmarks/jets/learning_curve/trees/f{{fraction}}/seed{{seed}}.tsv"
+    wildcard_constraints:
+        fraction=alternatives(JETS_CURVE["fractions"]),
+        seed=alternatives(JETS["seeds"]),
+    params:
+        attnphys=ATTNPHYS,
+        base_seed=config["seed"],
+    threads: 1
+    resources:
+        mem_mb=mem_mb("jets_curve_trees", jets_train_size()),
+        runtime=runtime("jets_curve_trees", jets_train_size()),
     conda:
-        "../../envs/attnphys.yaml"
+        CONDA_ENV
     shell:
-        "OMP_NUM_THREADS={threads} attnphys jets trees --train {input.train:q} --test {input.test:q}"
-        " --out {output.metrics:q} --seed {wildcards.seed} --base-seed {params.base_seed}"
+        "OMP_NUM_THREADS={threads} {params.attnphys} jets trees --train {input.train:q} --test {input.test:q}"
+        " --out-metrics {output.metrics:q} --seed {wildcards.seed} --base-seed {params.base_seed}"
         " --train-fraction {wildcards.fraction} > {log:q} 2>&1"
 
 
@@ -168,21 +145,23 @@ rule jets_build_learning_curve:
             category="Extreme-jet tagging",
             labels={"figure": "learning curve ordering", "model": "all"},
         ),
-    params:
-        out_dir=JETS_CURVE_DIR,
-        frame=JETS_MAIN_FRAME,
-        seed=config["seed"],
-        runs=len(curve_metrics()),
-    resources:
-        mem_mb=2000,
-        runtime=10,
     log:
         f"{OUT}/logs/jets/learning_curve/build.log",
+    params:
+        attnphys=ATTNPHYS,
+        frame=jets_main_frame(),
+        seed=config["seed"],
+        runs=len(curve_metrics()),
+    threads: 1
+    resources:
+        mem_mb=mem_mb("jets_build_learning_curve", 0),
+        runtime=runtime("jets_build_learning_curve", len(curve_metrics())),
     conda:
-        "../../envs/attnphys.yaml"
+        CONDA_ENV
     shell:
-        "attnphys jets learning-curve {input:q} --out-dir {params.out_dir:q} --frame {params.frame:q}"
-        " --seed {params.seed} --expected-runs {params.runs} > {log:q} 2>&1"
+        "{params.attnphys} jets learning-curve {input:q} --out-table {output.table:q}"
+        " --out-fits {output.fits:q} --out-figure {output.figure:q} --out-markdown {output.markdown:q}"
+        " --frame {params.frame:q} --seed {params.seed} --expected-runs {params.runs} > {log:q} 2>&1"
 
 
 rule jets_learning_curve:

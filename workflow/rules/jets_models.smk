@@ -1,86 +1,90 @@
-# Extreme-jet tagging, models stage: one training job and one evaluation job per
-# (model, seed) from jets.models x jets.seeds, on the dataset of jets_dataset.smk.
+# Jets 3/4: one training job and one evaluation job per (model, seed) from jets.models x
+# jets.seeds, on the dataset of jets_dataset.smk.
 #
 # Each rule's params hold exactly what its job depends on (that model's model_params, the
 # train settings, the seeds, the device), so changing one model's hyper-parameter reruns
-# only that model's jobs. Training resumes from checkpoint_last.pt after a crash; a
-# checkpoint left by other settings (params changed on purpose) is restarted afresh.
-
-import json
-
-JETS_DATASET_DIR = f"{OUT}/jets/dataset"
-JETS_MODELS_DIR = f"{OUT}/jets/models"
-JETS_EVAL_DIR = f"{OUT}/jets/eval"
-JETS_TRAIN = config["jets"]["train"]
-
-
-wildcard_constraints:
-    model="hl_dnn|pfn|transformer|part",
-    seed=r"\d+",
+# only that model's jobs. Training resumes from checkpoint_last.pt (beside model.pt) after
+# a crash; a checkpoint left by other settings (params changed on purpose) is restarted.
 
 
 rule jets_train:
     input:
-        train=f"{JETS_DATASET_DIR}/train.parquet",
-        val=f"{JETS_DATASET_DIR}/val.parquet",
+        train=rules.jets_build_dataset.output.train,
+        val=rules.jets_build_dataset.output.val,
     output:
-        model=f"{JETS_MODELS_DIR}/{{model}}/seed{{seed}}/model.pt",
-        history=f"{JETS_MODELS_DIR}/{{model}}/seed{{seed}}/history.csv",
+        model=f"{OUT}/jets/models/{{model}}/seed{{seed}}/model.pt",
+        history=f"{OUT}/jets/models/{{model}}/seed{{seed}}/history.csv",
+    log:
+        f"{OUT}/logs/jets/train/{{model}}/seed{{seed}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/jets/train/{{model}}/seed{{seed}}.tsv"
+    wildcard_constraints:
+        model=alternatives(JETS["models"]),
+        seed=alternatives(JETS["seeds"]),
     params:
-        model_params=lambda w: json.dumps(config["jets"]["model_params"][w.model], sort_keys=True),
-        epochs=JETS_TRAIN["epochs"],
-        batch_size=JETS_TRAIN["batch_size"],
-        lr=JETS_TRAIN["lr"],
-        weight_decay=JETS_TRAIN["weight_decay"],
-        warmup_frac=JETS_TRAIN["warmup_frac"],
-        schedule=JETS_TRAIN["schedule"],
-        patience=JETS_TRAIN["patience"],
-        bucket_pool=JETS_TRAIN["bucket_pool"],
-        compile="--compile" if JETS_TRAIN["compile"] else "",
-        # Tower frame (attnphys.jets.preprocess); the Mass + HL DNN sees no towers.
-        frame_flags=lambda w: "" if w.model == "hl_dnn" else (
-            f"--preprocess {JETS_TRAIN['preprocess']}" + (" --augment" if JETS_TRAIN["augment"] else "")),
+        attnphys=ATTNPHYS,
+        model_params=lambda w: json.dumps(JETS["model_params"][w.model], sort_keys=True),
+        epochs=JETS["train"]["epochs"],
+        batch_size=JETS["train"]["batch_size"],
+        lr=JETS["train"]["lr"],
+        weight_decay=JETS["train"]["weight_decay"],
+        warmup_frac=JETS["train"]["warmup_frac"],
+        schedule=JETS["train"]["schedule"],
+        patience=JETS["train"]["patience"],
+        bucket_pool=JETS["train"]["bucket_pool"],
+        compile="--compile" if JETS["train"]["compile"] else "",
+        frame_flags=lambda w: jets_frame_flags(w.model, jets_main_frame()),
         base_seed=config["seed"],
         device=config["device"],
-        outdir=lambda w: f"{JETS_MODELS_DIR}/{w.model}/seed{w.seed}",
-    threads: config["jets"]["threads"]
+    threads: JETS["threads"]
     resources:
-        gpu=1,
-    log:
-        "logs/jets/train/{model}/seed{seed}.log",
+        gpu=gpu_request(),
+        mem_mb=mem_mb("jets_train", jets_dataset_size()),
+        runtime=runtime("jets_train", jets_dataset_size() * JETS["train"]["epochs"]),
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} jets train --model {wildcards.model} --seed {wildcards.seed}"
-        " --base-seed {params.base_seed} --dataset {JETS_DATASET_DIR:q} --out {params.outdir:q}"
+        "{params.attnphys} jets train --model {wildcards.model} --seed {wildcards.seed}"
+        " --base-seed {params.base_seed} --train {input.train:q} --val {input.val:q}"
+        " --out-model {output.model:q} --out-history {output.history:q}"
         " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr}"
         " --weight-decay {params.weight_decay} --warmup-frac {params.warmup_frac}"
         " --schedule {params.schedule} --patience {params.patience} --bucket-pool {params.bucket_pool}"
-        " {params.compile} {params.frame_flags}"
-        " --params {params.model_params:q} --threads {threads} --device {params.device}"
+        " {params.compile} {params.frame_flags} --params {params.model_params:q} --threads {threads} --device {params.device}"
         " --restart-stale > {log:q} 2>&1"
 
 
 rule jets_evaluate:
     input:
-        model=f"{JETS_MODELS_DIR}/{{model}}/seed{{seed}}/model.pt",
-        test=f"{JETS_DATASET_DIR}/test.parquet",
+        model=rules.jets_train.output.model,
+        test=rules.jets_build_dataset.output.test,
     output:
-        predictions=f"{JETS_EVAL_DIR}/{{model}}/seed{{seed}}/predictions.parquet",
-        metrics=f"{JETS_EVAL_DIR}/{{model}}/seed{{seed}}/metrics.json",
-    params:
-        device=config["device"],
-        model_dir=lambda w: f"{JETS_MODELS_DIR}/{w.model}/seed{w.seed}",
-        outdir=lambda w: f"{JETS_EVAL_DIR}/{w.model}/seed{w.seed}",
-    threads: config["jets"]["threads"]
-    resources:
-        gpu=1,
+        predictions=f"{OUT}/jets/eval/{{model}}/seed{{seed}}/predictions.parquet",
+        metrics=f"{OUT}/jets/eval/{{model}}/seed{{seed}}/metrics.json",
     log:
-        "logs/jets/evaluate/{model}/seed{seed}.log",
+        f"{OUT}/logs/jets/evaluate/{{model}}/seed{{seed}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/jets/evaluate/{{model}}/seed{{seed}}.tsv"
+    wildcard_constraints:
+        model=alternatives(JETS["models"]),
+        seed=alternatives(JETS["seeds"]),
+    params:
+        attnphys=ATTNPHYS,
+        device=config["device"],
+    threads: JETS["threads"]
+    resources:
+        gpu=gpu_request(),
+        mem_mb=mem_mb("jets_evaluate", jets_test_size()),
+        runtime=runtime("jets_evaluate", jets_test_size()),
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} jets evaluate --model-dir {params.model_dir:q} --test {input.test:q}"
-        " --out {params.outdir:q} --device {params.device} --threads {threads} > {log:q} 2>&1"
+        "{params.attnphys} jets evaluate --checkpoint {input.model:q} --test {input.test:q}"
+        " --out-predictions {output.predictions:q} --out-metrics {output.metrics:q}"
+        " --device {params.device} --threads {threads} > {log:q} 2>&1"
 
 
 rule jets_models:
     input:
-        expand(f"{JETS_MODELS_DIR}/{{model}}/seed{{seed}}/model.pt",
-               model=config["jets"]["models"], seed=config["jets"]["seeds"]),
+        expand(rules.jets_train.output.model, **JETS_RUNS),
+        expand(rules.jets_evaluate.output.metrics, **JETS_RUNS),

@@ -1,119 +1,153 @@
 # Neutron-star equation of state from a few stars: dataset -> network (train, predict)
 # and classical fit per star count -> report (summary.csv, report.md).
 
-NS = f"{OUT}/neutron_stars"
-NS_CFG = config["neutron_stars"]
-NS_COUNTS = sorted(set(NS_CFG["star_counts"]) | {NS_CFG["n_stars"]})
-NS_COEFFICIENTS = ["gamma0", "gamma1", "gamma2", "gamma3"][: NS_CFG["n_coefficients"]]
-# --coefficients, --prior and --min-max-mass: the EOS model every stage shares.
-NS_PRIOR = " ".join(
-    [f"--coefficients {NS_CFG['n_coefficients']} --min-max-mass {NS_CFG['min_max_mass']}"]
-    + [f"--prior {name}={NS_CFG['prior'][name][0]},{NS_CFG['prior'][name][1]}" for name in NS_COEFFICIENTS]
-)
-
 
 rule neutron_stars_dataset:
     output:
-        f"{NS}/dataset.parquet",
-    params:
-        n_samples=NS_CFG["n_samples"],
-        n_stars=max(NS_COUNTS),
-        noise=NS_CFG["noise"],
-        seed=config["seed"],
-        split=" ".join(str(f) for f in NS_CFG["split"]),
-        prior=NS_PRIOR,
-    threads: NS_CFG["workers"]
+        f"{OUT}/neutron_stars/dataset.parquet",
     log:
-        "logs/neutron_stars/dataset.log",
+        f"{OUT}/logs/neutron_stars/dataset.log",
+    benchmark:
+        f"{OUT}/benchmarks/neutron_stars/dataset.tsv"
+    params:
+        attnphys=ATTNPHYS,
+        n_samples=NS["n_samples"],
+        n_stars=max(NS_COUNTS),
+        noise=NS["noise"],
+        seed=config["seed"],
+        split=NS["split"],
+        prior=neutron_stars_prior(),
+    threads: NS["workers"]
+    resources:
+        mem_mb=mem_mb("neutron_stars_dataset", NS["n_samples"]),
+        runtime=runtime("neutron_stars_dataset", NS["n_samples"] / NS["workers"]),
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} neutron-stars dataset --n-samples {params.n_samples} --n-stars {params.n_stars}"
+        "{params.attnphys} neutron-stars dataset --n-samples {params.n_samples} --n-stars {params.n_stars}"
         " --noise {params.noise} --seed {params.seed} --split {params.split} {params.prior}"
-        " --workers {threads} --out {output:q} > {log} 2>&1"
+        " --workers {threads} --out {output:q} > {log:q} 2>&1"
 
 
 rule neutron_stars_train:
-    wildcard_constraints:
-        n=r"\d+",
     input:
         rules.neutron_stars_dataset.output[0],
     output:
-        model=f"{NS}/network/stars{{n}}/model.pt",
-        history=f"{NS}/network/stars{{n}}/history.csv",
+        model=f"{OUT}/neutron_stars/network/stars{{n}}/model.pt",
+        history=f"{OUT}/neutron_stars/network/stars{{n}}/history.csv",
+    log:
+        f"{OUT}/logs/neutron_stars/train/stars{{n}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/neutron_stars/train/stars{{n}}.tsv"
+    wildcard_constraints:
+        n=alternatives(NS_COUNTS),
     params:
-        train=NS_CFG["train"],
-        model=NS_CFG["model"],
+        attnphys=ATTNPHYS,
+        train=NS["train"],
+        model=json.dumps(NS["model"], sort_keys=True),
         seed=config["seed"],
         device=config["device"],
-        outdir=lambda w: f"{NS}/network/stars{w.n}",
-    log:
-        "logs/neutron_stars/train_stars{n}.log",
+    threads: 1
+    resources:
+        gpu=gpu_request(),
+        mem_mb=mem_mb("neutron_stars_train", NS["n_samples"]),
+        runtime=runtime("neutron_stars_train", NS["n_samples"] * NS["train"]["epochs"]),
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} neutron-stars train --dataset {input:q} --n-stars {wildcards.n}"
+        "{params.attnphys} neutron-stars train --dataset {input:q} --n-stars {wildcards.n}"
         " --epochs {params.train[epochs]} --batch-size {params.train[batch_size]} --lr {params.train[lr]}"
         " --weight-decay {params.train[weight_decay]} --patience {params.train[patience]}"
-        " --d-model {params.model[d_model]} --n-heads {params.model[n_heads]}"
-        " --n-layers {params.model[n_layers]} --d-ff {params.model[d_ff]}"
-        " --seed {params.seed} --device {params.device} --threads 1 --out-dir {params.outdir:q} > {log} 2>&1"
+        " --params {params.model:q} --restart-stale"
+        " --seed {params.seed} --device {params.device} --threads {threads}"
+        " --out-model {output.model:q} --out-history {output.history:q} > {log:q} 2>&1"
 
 
 rule neutron_stars_predict:
-    wildcard_constraints:
-        n=r"\d+",
     input:
         model=rules.neutron_stars_train.output.model,
         dataset=rules.neutron_stars_dataset.output[0],
     output:
-        f"{NS}/predictions/network_stars{{n}}.parquet",
-    params:
-        device=config["device"],
+        f"{OUT}/neutron_stars/predictions/network_stars{{n}}.parquet",
     log:
-        "logs/neutron_stars/predict_stars{n}.log",
+        f"{OUT}/logs/neutron_stars/predict/stars{{n}}.log",
+    wildcard_constraints:
+        n=alternatives(NS_COUNTS),
+    params:
+        attnphys=ATTNPHYS,
+        device=config["device"],
+    threads: 1
+    resources:
+        gpu=gpu_request(),
+        mem_mb=mem_mb("neutron_stars_train", NS["n_samples"]),
+        runtime=5,
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} neutron-stars predict --model {input.model:q} --dataset {input.dataset:q}"
-        " --device {params.device} --out {output:q} > {log} 2>&1"
+        "{params.attnphys} neutron-stars predict --model {input.model:q} --dataset {input.dataset:q}"
+        " --device {params.device} --out {output:q} > {log:q} 2>&1"
 
 
 rule neutron_stars_fit:
-    wildcard_constraints:
-        n=r"\d+",
     input:
         rules.neutron_stars_dataset.output[0],
     output:
-        f"{NS}/predictions/classical_stars{{n}}.parquet",
-    params:
-        n_fit=NS_CFG["n_fit"],
-        starts=NS_CFG["fit_starts"],
-        noise=NS_CFG["noise"],
-        seed=config["seed"],
-        prior=NS_PRIOR,
+        f"{OUT}/neutron_stars/predictions/classical_stars{{n}}.parquet",
     log:
-        "logs/neutron_stars/fit_stars{n}.log",
+        f"{OUT}/logs/neutron_stars/fit/stars{{n}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/neutron_stars/fit/stars{{n}}.tsv"
+    wildcard_constraints:
+        n=alternatives(NS_COUNTS),
+    params:
+        attnphys=ATTNPHYS,
+        n_fit=NS["n_fit"],
+        starts=NS["fit_starts"],
+        noise=NS["noise"],
+        seed=config["seed"],
+        prior=neutron_stars_prior(),
+    threads: 1
+    resources:
+        mem_mb=mem_mb("neutron_stars_fit", NS["n_fit"]),
+        runtime=runtime("neutron_stars_fit", NS["n_fit"] * NS["fit_starts"]),
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} neutron-stars fit --dataset {input:q} --n-stars {wildcards.n} --n-fit {params.n_fit}"
+        "{params.attnphys} neutron-stars fit --dataset {input:q} --n-stars {wildcards.n} --n-fit {params.n_fit}"
         " --starts {params.starts} --noise {params.noise} --seed {params.seed} {params.prior}"
-        " --out {output:q} > {log} 2>&1"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule neutron_stars_report:
     input:
         dataset=rules.neutron_stars_dataset.output[0],
         predictions=expand(
-            f"{NS}/predictions/{{method}}_stars{{n}}.parquet", method=["network", "classical"], n=NS_COUNTS
+            f"{OUT}/neutron_stars/predictions/{{method}}_stars{{n}}.parquet",
+            method=["network", "classical"],
+            n=NS_COUNTS,
         ),
     output:
-        summary=f"{NS}/report/summary.csv",
-        report=f"{NS}/report/report.md",
-    params:
-        n_fit=NS_CFG["n_fit"],
-        n_stars=NS_CFG["n_stars"],
-        prior=NS_PRIOR,
-        outdir=f"{NS}/report",
+        summary=f"{OUT}/neutron_stars/report/summary.csv",
+        report=f"{OUT}/neutron_stars/report/report.md",
+        figures=expand(f"{OUT}/neutron_stars/report/scatter_stars{{n}}.png", n=NS_COUNTS),
+        bands=f"{OUT}/neutron_stars/report/mr_bands.png",
     log:
-        "logs/neutron_stars/report.log",
+        f"{OUT}/logs/neutron_stars/report.log",
+    params:
+        attnphys=ATTNPHYS,
+        n_fit=NS["n_fit"],
+        n_stars=NS["n_stars"],
+        prior=neutron_stars_prior(),
+    threads: 1
+    resources:
+        mem_mb=mem_mb("neutron_stars_dataset", NS["n_samples"]),
+        runtime=10,
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} neutron-stars report --dataset {input.dataset:q} --predictions {input.predictions:q}"
-        " --n-fit {params.n_fit} --n-stars {params.n_stars} {params.prior} --out-dir {params.outdir:q}"
-        " > {log} 2>&1"
+        "{params.attnphys} neutron-stars report --dataset {input.dataset:q} --predictions {input.predictions:q}"
+        " --n-fit {params.n_fit} --n-stars {params.n_stars} {params.prior} --out-summary {output.summary:q}"
+        " --out-report {output.report:q} > {log:q} 2>&1"
 
 
 AREA_TARGETS["neutron_stars"] = [

@@ -1,51 +1,61 @@
 # Jet-parton matching in all-hadronic ttbar: Pythia chunks -> SPANet-layout dataset ->
 # SPA-NET training -> chi2 and SPA-NET evaluation -> report.
 
-import math
-
-SPANET = config["spanet"]
-SPANET_CHUNKS = math.ceil(SPANET["events"] / SPANET["events_per_chunk"])
-
-
-def spanet_chunk_events(wildcards):
-    """Events of one chunk: events_per_chunk, the last one taking the remainder."""
-    chunk = int(wildcards.chunk)
-    return min(SPANET["events_per_chunk"], SPANET["events"] - chunk * SPANET["events_per_chunk"])
-
 
 rule spanet_generate:
     output:
         h5=f"{OUT}/spanet/chunks/chunk_{{chunk}}.h5",
         stats=f"{OUT}/spanet/chunks/chunk_{{chunk}}.json",
+    log:
+        f"{OUT}/logs/spanet/generate/{{chunk}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/spanet/generate/{{chunk}}.tsv"
     wildcard_constraints:
         chunk=r"\d+",
     params:
+        attnphys=ATTNPHYS,
         events=spanet_chunk_events,
         seed=config["seed"],
         max_jets=SPANET["max_jets"],
-    log:
-        "logs/spanet/generate_{chunk}.log",
+    threads: 1
+    resources:
+        mem_mb=mem_mb("spanet_generate", SPANET["events_per_chunk"]),
+        runtime=runtime("spanet_generate", SPANET["events_per_chunk"]),
+    conda:
+        CONDA_ENV
     shell:
-        "OMP_NUM_THREADS=1 {ATTNPHYS} spanet generate --events {params.events} --seed {params.seed}"
-        " --chunk {wildcards.chunk} --max-jets {params.max_jets} --out {output.h5} > {log} 2>&1"
+        "OMP_NUM_THREADS=1 {params.attnphys} spanet generate --events {params.events} --seed {params.seed}"
+        " --chunk {wildcards.chunk} --max-jets {params.max_jets} --out {output.h5:q}"
+        " --out-stats {output.stats:q} > {log:q} 2>&1"
 
 
 rule spanet_dataset:
     input:
-        expand(f"{OUT}/spanet/chunks/chunk_{{chunk}}.h5", chunk=range(SPANET_CHUNKS)),
+        h5=expand(rules.spanet_generate.output.h5, chunk=range(SPANET_CHUNKS)),
+        stats=expand(rules.spanet_generate.output.stats, chunk=range(SPANET_CHUNKS)),
     output:
         train=f"{OUT}/spanet/data/train.h5",
         val=f"{OUT}/spanet/data/val.h5",
         test=f"{OUT}/spanet/data/test.h5",
         stats=f"{OUT}/spanet/data/dataset.json",
-    params:
-        split=" ".join(str(f) for f in SPANET["split"]),
-        seed=config["seed"],
     log:
-        "logs/spanet/dataset.log",
+        f"{OUT}/logs/spanet/dataset.log",
+    benchmark:
+        f"{OUT}/benchmarks/spanet/dataset.tsv"
+    params:
+        attnphys=ATTNPHYS,
+        split=SPANET["split"],
+        seed=config["seed"],
+    threads: 1
+    resources:
+        mem_mb=mem_mb("spanet_dataset", SPANET["events"]),
+        runtime=runtime("spanet_dataset", SPANET["events"]),
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} spanet dataset --chunks {input} --split {params.split} --seed {params.seed}"
-        " --out-dir {OUT}/spanet/data > {log} 2>&1"
+        "{params.attnphys} spanet dataset --chunks {input.h5:q} --chunk-stats {input.stats:q}"
+        " --split {params.split} --seed {params.seed} --out-train {output.train:q} --out-val {output.val:q}"
+        " --out-test {output.test:q} --out-summary {output.stats:q} > {log:q} 2>&1"
 
 
 rule spanet_train:
@@ -55,26 +65,32 @@ rule spanet_train:
     output:
         model=f"{OUT}/spanet/model/model.pt",
         history=f"{OUT}/spanet/model/history.csv",
+    log:
+        f"{OUT}/logs/spanet/train.log",
+    benchmark:
+        f"{OUT}/benchmarks/spanet/train.tsv"
     params:
+        attnphys=ATTNPHYS,
         train=SPANET["train"],
-        model=SPANET["model"],
+        model=json.dumps(SPANET["model"], sort_keys=True),
         seed=config["seed"],
         device=config["device"],
     threads: 2
     resources:
-        gpu=1,
-    log:
-        "logs/spanet/train.log",
+        gpu=gpu_request(),
+        mem_mb=mem_mb("spanet_train", SPANET["events"]),
+        runtime=runtime("spanet_train", SPANET["events"] * SPANET["train"]["epochs"]),
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} spanet train --train {input.train} --val {input.val} --out {OUT}/spanet/model"
+        "{params.attnphys} spanet train --train {input.train:q} --val {input.val:q}"
+        " --out-model {output.model:q} --out-history {output.history:q}"
         " --epochs {params.train[epochs]} --batch-size {params.train[batch_size]} --lr {params.train[lr]}"
         " --weight-decay {params.train[weight_decay]} --warmup-frac {params.train[warmup_frac]}"
         " --schedule {params.train[schedule]} --patience {params.train[patience]}"
         " --bucket-pool {params.train[bucket_pool]}"
-        " --dim {params.model[dim]} --heads {params.model[heads]} --layers {params.model[layers]}"
-        " --branch-layers {params.model[branch_layers]} --tensor-dim {params.model[tensor_dim]}"
-        " --seed {params.seed}"
-        " --device {params.device} --threads {threads} > {log} 2>&1"
+        " --params {params.model:q} --restart-stale"
+        " --seed {params.seed} --device {params.device} --threads {threads} > {log:q} 2>&1"
 
 
 rule spanet_evaluate_chi2:
@@ -83,9 +99,17 @@ rule spanet_evaluate_chi2:
     output:
         f"{OUT}/spanet/eval/chi2/summary.csv",
     log:
-        "logs/spanet/evaluate_chi2.log",
+        f"{OUT}/logs/spanet/evaluate_chi2.log",
+    params:
+        attnphys=ATTNPHYS,
+    threads: 1
+    resources:
+        mem_mb=mem_mb("spanet_dataset", SPANET["events"]),
+        runtime=10,
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} spanet evaluate --method chi2 --input {input.test} --out {OUT}/spanet/eval/chi2 > {log} 2>&1"
+        "{params.attnphys} spanet evaluate --method chi2 --input {input.test:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule spanet_evaluate_spanet:
@@ -94,13 +118,21 @@ rule spanet_evaluate_spanet:
         model=rules.spanet_train.output.model,
     output:
         f"{OUT}/spanet/eval/spanet/summary.csv",
-    params:
-        device=config["device"],
     log:
-        "logs/spanet/evaluate_spanet.log",
+        f"{OUT}/logs/spanet/evaluate_spanet.log",
+    params:
+        attnphys=ATTNPHYS,
+        device=config["device"],
+    threads: 1
+    resources:
+        gpu=gpu_request(),
+        mem_mb=mem_mb("spanet_train", SPANET["events"]),
+        runtime=10,
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} spanet evaluate --method spanet --input {input.test} --checkpoint {input.model}"
-        " --device {params.device} --out {OUT}/spanet/eval/spanet > {log} 2>&1"
+        "{params.attnphys} spanet evaluate --method spanet --input {input.test:q} --checkpoint {input.model:q}"
+        " --device {params.device} --out {output:q} > {log:q} 2>&1"
 
 
 rule spanet_report:
@@ -112,10 +144,18 @@ rule spanet_report:
     output:
         f"{OUT}/spanet/report/report.md",
     log:
-        "logs/spanet/report.log",
+        f"{OUT}/logs/spanet/report.log",
+    params:
+        attnphys=ATTNPHYS,
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        CONDA_ENV
     shell:
-        "{ATTNPHYS} spanet report --chi2 {input.chi2} --spanet {input.spanet} --dataset {input.dataset}"
-        " --history {input.history} --out {output} > {log} 2>&1"
+        "{params.attnphys} spanet report --chi2 {input.chi2:q} --spanet {input.spanet:q}"
+        " --dataset {input.dataset:q} --history {input.history:q} --out {output:q} > {log:q} 2>&1"
 
 
 AREA_TARGETS["spanet"] = [rules.spanet_report.output[0]]

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 import awkward as ak
 import numpy as np
 
+from attnphys.kinematics import pt_eta_phi
+
 
 @dataclass(frozen=True)
 class CellGrid:
@@ -119,6 +121,10 @@ HCAL = Calorimeter(
     "HCAL", HCAL_GRID, 1.0, {11: 0.0, 22: 0.0, 111: 0.0, 310: 0.7, 3122: 0.7, **_INVISIBLE}, 1.0, 2.0
 )
 CALORIMETERS = (ECAL, HCAL)
+# Granularity study: the HCAL read out with the ECAL's cells (0.0174 x 1 degree), same
+# energy fractions, thresholds and resolution.
+FINE_CALORIMETERS = (ECAL, Calorimeter("HCAL", ECAL_GRID, HCAL.default_fraction, HCAL.fractions,
+                                       HCAL.energy_min, HCAL.significance_min))
 _MAX_PHI = 360  # phi bins in the finest region; cell id = eta bin * _MAX_PHI + phi bin
 TOWER_FIELDS = ("ET", "Eta", "Phi", "E", "Eem", "Ehad")
 
@@ -129,20 +135,24 @@ def _log_normal(mean: np.ndarray, sigma: np.ndarray, rng: np.random.Generator) -
     return mean * np.exp(b * rng.standard_normal(len(mean)) - 0.5 * b**2)
 
 
-def make_towers(particles: dict[str, np.ndarray], n_events: int, rng: np.random.Generator) -> ak.Array:
-    """ECAL and HCAL towers of every event from its final-state particles (see module doc)."""
+def make_towers(particles: dict[str, np.ndarray], n_events: int, rng: np.random.Generator,
+                calorimeters: tuple[Calorimeter, ...] = CALORIMETERS) -> ak.Array:
+    """ECAL and HCAL towers of every event from its final-state particles (see module doc).
+
+    ``calorimeters`` replaces the ATLAS-like pair, e.g. by ``FINE_CALORIMETERS`` (an HCAL with
+    the ECAL's cells, for granularity studies); every grid must have at most the ECAL's
+    number of eta bins and ``_MAX_PHI`` phi bins.
+    """
     event = np.asarray(particles["event"], dtype=np.int64)
     if len(event) and (event.min() < 0 or event.max() >= n_events):
         raise ValueError(f"particles['event'] must lie in 0..{n_events - 1}")
     px, py, pz, e = (np.asarray(particles[k], dtype=np.float64) for k in ("px", "py", "pz", "e"))
-    pt = np.hypot(px, py)
+    pt, eta, phi = pt_eta_phi(px, py, pz)
     moving = pt > 0
-    eta = np.arcsinh(np.divide(pz, pt, out=np.zeros_like(pz), where=moving))
-    phi = np.arctan2(py, px)
 
     keys, energies = [], []
     n_cells = len(ECAL_GRID.n_phi) * _MAX_PHI
-    for index, calo in enumerate(CALORIMETERS):
+    for index, calo in enumerate(calorimeters):
         deposit = e * calo.fraction(particles["pid"])
         grid = calo.grid
         eta_bin = np.searchsorted(grid.eta_edges, eta, side="right") - 1
@@ -161,7 +171,7 @@ def make_towers(particles: dict[str, np.ndarray], n_events: int, rng: np.random.
 
     tower_e, tower_eta, tower_phi = (np.zeros(len(towers)) for _ in range(3))
     passed = np.zeros(len(towers), dtype=bool)
-    for index, calo in enumerate(CALORIMETERS):
+    for index, calo in enumerate(calorimeters):
         sel = which == index
         grid = calo.grid
         lo, hi = grid.eta_edges[eta_bin[sel]], grid.eta_edges[eta_bin[sel] + 1]

@@ -41,7 +41,7 @@ import awkward as ak
 import uproot
 
 from attnphys.detector.calorimeter import TOWER_FIELDS
-from attnphys.files import atomic_path
+from attnphys.files import atomic_path, existing
 
 TREE = "Delphes"
 STEP_SIZE = "64 MB"  # memory bound of one read step
@@ -89,9 +89,7 @@ def open_delphes(path: str | os.PathLike, collections: Mapping[str, Sequence[str
     ``collections`` maps a collection name to its fields, e.g. ``{"Tower": ("ET", "Eta")}``.
     Use the result as a context manager; it closes the file.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such Delphes ROOT file")
+    path = existing(path, "Delphes ROOT file")
     try:
         handle = uproot.open(path)
     except Exception as err:

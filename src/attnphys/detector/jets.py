@@ -9,7 +9,7 @@ API
 ``cluster(pt, eta, phi, radius, min_pt=0.0, mass=None, algorithm="antikt") -> ak.Array``
     Returns per event a list of jets sorted by decreasing pT, each a record with fields
 
-    - ``pt``, ``eta``, ``phi`` (in (-pi, pi], from arctan2), ``mass``: the jet four-momentum (E scheme);
+    - ``pt``, ``eta``, ``phi``, ``mass``: the jet four-momentum (E scheme, ``attnphys.kinematics``);
     - ``constituents``: indices of the jet's inputs within their event, in input order.
 
     Jets below ``min_pt`` are dropped. ``algorithm`` is ``"antikt"`` (default), ``"kt"`` or
@@ -20,9 +20,6 @@ API
     The ``px, py, pz, E`` records FastJet consumes, for callers (N-subjettiness) that drive
     ``fastjet.ClusterSequence`` themselves.
 
-``kinematics(px, py, pz, e) -> (pt, eta, phi, mass)``
-    Cylindrical coordinates of Cartesian four-momenta (numpy arrays).
-
 Anti-kT: Cacciari, Salam, Soyez, JHEP 04 (2008) 063, arXiv:0802.1189.
 FastJet: Cacciari, Salam, Soyez, EPJC 72 (2012) 1896, arXiv:1111.6097.
 """
@@ -32,6 +29,8 @@ from __future__ import annotations
 import awkward as ak
 import fastjet
 import numpy as np
+
+from attnphys.kinematics import cartesian, pt_eta_phi_mass
 
 ALGORITHMS = {
     "antikt": fastjet.antikt_algorithm,
@@ -46,23 +45,9 @@ def four_momenta(pt, eta, phi, mass=None) -> ak.Array:
     The arithmetic runs on the flat numpy content, then the event lists are rebuilt.
     """
     counts = ak.num(pt, axis=1)
-    pt, eta, phi = (_flat(a) for a in (pt, eta, phi))
-    pz = pt * np.sinh(eta)
-    p2 = pt * pt + pz * pz
-    energy = np.sqrt(p2) if mass is None else np.sqrt(p2 + _flat(mass) ** 2)
-    momenta = ak.zip({"px": pt * np.cos(phi), "py": pt * np.sin(phi), "pz": pz, "E": energy},
-                     with_name="Momentum4D")
+    px, py, pz, energy = cartesian(*(_flat(a) for a in (pt, eta, phi)), None if mass is None else _flat(mass))
+    momenta = ak.zip({"px": px, "py": py, "pz": pz, "E": energy}, with_name="Momentum4D")
     return ak.unflatten(momenta, counts)
-
-
-def kinematics(px, py, pz, e):
-    """(pt, eta, phi, mass) of Cartesian four-momenta (numpy arrays); eta is +-inf for pT = 0."""
-    pt = np.hypot(px, py)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        eta = np.arcsinh(pz / pt)
-    phi = np.arctan2(py, px)
-    mass = np.sqrt(np.maximum(e**2 - px**2 - py**2 - pz**2, 0.0))
-    return pt, eta, phi, mass
 
 
 def cluster(pt, eta, phi, radius: float, min_pt: float = 0.0, mass=None,
@@ -77,7 +62,7 @@ def cluster(pt, eta, phi, radius: float, min_pt: float = 0.0, mass=None,
     jets = sequence.inclusive_jets(min_pt)
     constituents = sequence.constituent_index(min_pt)
     counts = ak.num(jets, axis=1)
-    jpt, jeta, jphi, jmass = kinematics(*(_flat(jets[f]) for f in ("px", "py", "pz", "E")))
+    jpt, jeta, jphi, jmass = pt_eta_phi_mass(*(_flat(jets[f]) for f in ("px", "py", "pz", "E")))
     order = ak.argsort(ak.unflatten(jpt, counts), axis=1, ascending=False, stable=True)
     fields = {"pt": jpt, "eta": jeta, "phi": jphi, "mass": jmass}
     return ak.zip(

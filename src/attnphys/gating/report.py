@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from attnphys.files import atomic_path
+from attnphys.markdown import markdown_table
 from attnphys.gating.capacity import (
     CAPACITY_COLUMNS,
     MAX_GATED_N,
@@ -62,17 +63,13 @@ def read_xor(path: str | os.PathLike) -> dict:
 
 
 def _capacity_markdown(table: pd.DataFrame) -> str:
-    lines = [
-        "| n | weight bound B | threshold | gated | all 2^(2^n) "
-        "| C threshold | C gated | C all = 2^n |",
-        "|---|---|---|---|---|---|---|---|",
+    header = ["n", "weight bound B", "threshold", "gated", "all 2^(2^n)", "C threshold", "C gated", "C all = 2^n"]
+    rows = [
+        [row.n, muroga_bound(row.n), row.threshold, row.gated, row.all, f"{row.capacity_threshold:.3f}",
+         f"{row.capacity_gated:.3f}", 2**row.n]
+        for row in table.itertuples(index=False)
     ]
-    for row in table.itertuples(index=False):
-        lines.append(
-            f"| {row.n} | {muroga_bound(row.n)} | {row.threshold} | {row.gated} | {row.all} "
-            f"| {row.capacity_threshold:.3f} | {row.capacity_gated:.3f} | {2 ** row.n} |"
-        )
-    return "\n".join(lines)
+    return markdown_table(header, rows)
 
 
 def _accuracy_line(fits: list[dict]) -> str:
@@ -114,13 +111,10 @@ No single threshold unit H(w.x + b) computes XOR: over all 14 threshold function
 inputs the best agrees with XOR on {xor['best_threshold_agreement']} of the 4 inputs. With gating,
 XOR = OR gated by NAND, OR = H(x1 + x2 - 0.5), NAND = H(1.5 - x1 - x2):
 
-| x1, x2 | OR | NAND | OR * NAND |
-|---|---|---|---|
-""" + "\n".join(
-        f"| {x[0]}, {x[1]} | {o} | {a} | {p} |"
-        for x, o, a, p in zip(
-            xor["inputs"], construction["or"], construction["nand"], construction["xor"]
-        )
+""" + markdown_table(
+        ["x1, x2", "OR", "NAND", "OR * NAND"],
+        [[f"{x[0]}, {x[1]}", o, a, p]
+         for x, o, a, p in zip(xor["inputs"], construction["or"], construction["nand"], construction["xor"])],
     ) + f"""
 
 Training from the four XOR points through the project's training engine ({xor['epochs']}

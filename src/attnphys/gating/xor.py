@@ -12,16 +12,16 @@ next to a single sigmoid unit fitted the same way, both through the shared engin
 from __future__ import annotations
 
 import tempfile
-import zlib
+from pathlib import Path
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
 
 from attnphys.gating.capacity import input_points, threshold_functions, unpack_tables
 from attnphys.gating.layers import OutputGating, SigmoidUnit, ThresholdUnit
+from attnphys.seeding import integers
 from attnphys.train import TensorSet, TrainConfig, fit, load_weights
 
 # The four inputs in truth-table order (row r has x_i = (r >> i) & 1) and XOR's values there.
@@ -68,8 +68,7 @@ def best_threshold_agreement() -> int:
 
 def xor_seeds(seed: int, count: int) -> list[int]:
     """``count`` independent training seeds derived from the master seed for this demo."""
-    sequence = np.random.SeedSequence(seed, spawn_key=(zlib.crc32(b"gating.xor"),))
-    return [int(child.generate_state(1)[0]) for child in sequence.spawn(count)]
+    return integers(seed, count, "gating", "xor")
 
 
 def accuracy(model: nn.Module) -> float:
@@ -120,7 +119,8 @@ def fit_xor(model: nn.Module, seed: int, epochs: int = XOR_EPOCHS, lr: float = X
     data = xor_data()
     fingerprint = {"task": "gating.xor", "model": repr(model), "init_seed": seed}
     with tempfile.TemporaryDirectory(prefix="xor-fit-") as outdir:
-        result = fit(model, data, data, xor_loss, xor_train_config(seed, epochs, lr), outdir, fingerprint)
+        result = fit(model, data, data, xor_loss, xor_train_config(seed, epochs, lr), Path(outdir) / "model.pt",
+                     fingerprint)
         model.load_state_dict(load_weights(result.model_path)["state_dict"])
     return XorFit(seed=seed, accuracy=accuracy(model), loss=result.best_val_loss, model=model)
 

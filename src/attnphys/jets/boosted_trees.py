@@ -1,4 +1,5 @@
-"""Gradient-boosted trees on the jet mass and the 16 N-subjettiness features: the reference
+"""Gradient-boosted trees on the Mass + HL inputs (jet mass and the logarithms of the 16
+N-subjettiness values, as ``attnphys.jets.split`` reads them): the reference
 classifier of the learning curve (scikit-learn's ``HistGradientBoostingClassifier``, Ke et
 al., NeurIPS 2017 histogram boosting), trained on the same nested training subsets as the
 networks and scored on the same test split.
@@ -14,13 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from attnphys.files import atomic_path
 from attnphys.jets.nested_subsets import nested_subset, take_rows
+from attnphys.seeding import integer
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,7 @@ NAME = "trees"
 
 
 def tree_seed(base_seed: int, seed: int) -> int:
-    entropy = [base_seed, zlib.crc32(NAME.encode()), seed]
-    return int(np.random.SeedSequence(entropy).generate_state(1)[0] % 2**31)
+    return integer(base_seed, "jets", NAME, seed) % 2**31
 
 
 def train_and_score_trees(
@@ -39,7 +39,8 @@ def train_and_score_trees(
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     from attnphys.jets.evaluate import classification_metrics
-    from attnphys.jets.tagger import class_names, read_jets
+    from attnphys.jets.split import read_jets
+    from attnphys.jets.train import class_names
 
     train = read_jets(train_path, need_towers=False)
     if train_fraction != 1.0:
@@ -65,7 +66,7 @@ def train_and_score_trees(
 
 
 def _run(args: argparse.Namespace) -> int:
-    train_and_score_trees(args.train, args.test, args.out, args.seed, args.base_seed, args.train_fraction)
+    train_and_score_trees(args.train, args.test, args.out_metrics, args.seed, args.base_seed, args.train_fraction)
     return 0
 
 
@@ -73,7 +74,7 @@ def add_cli(subparsers) -> None:
     p = subparsers.add_parser("trees", help="gradient-boosted trees on mass + N-subjettiness (learning-curve reference)")
     p.add_argument("--train", type=Path, required=True, help="train.parquet of the dataset")
     p.add_argument("--test", type=Path, required=True, help="test.parquet of the dataset")
-    p.add_argument("--out", type=Path, required=True, help="metrics.json to write")
+    p.add_argument("--out-metrics", type=Path, required=True, help="metrics.json to write")
     p.add_argument("--seed", type=int, default=0, help="replica seed (one of jets.seeds)")
     p.add_argument("--base-seed", type=int, default=0, help="the config's master seed")
     p.add_argument("--train-fraction", type=float, default=1.0,

@@ -10,9 +10,11 @@ STAGES = {
     "generate": "attnphys.jets.generate",
     "ingest": "attnphys.jets.ingest",
     "dataset": "attnphys.jets.dataset",
-    "train": "attnphys.jets.tagger",
+    "train": "attnphys.jets.train",
     "evaluate": "attnphys.jets.evaluate",
     "report": "attnphys.jets.report",
+    "study": "attnphys.jets.physics_study",
+    "diagnosis": "attnphys.jets.diagnosis",
     "trees": "attnphys.jets.boosted_trees",
     "learning-curve": "attnphys.jets.learning_curve",
 }

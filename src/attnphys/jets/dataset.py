@@ -2,9 +2,11 @@
 
 Steps, each a pure function of the inputs and the seed:
 
-1. Per-jet random numbers from a hash of (seed, class, source file, entry): the flattening
-   rank and the split draw. A jet's numbers depend on its provenance only, so adding a chunk
-   never changes them and never moves a jet between train, val and test.
+1. Per-jet random numbers from a hash of its provenance: the flattening rank from (seed,
+   class, source file, entry, jet rank), the split draw from (seed, class, source file,
+   entry), so the jets of one event always share a split (no event is both trained on and
+   tested). A jet's numbers depend on its provenance only, so adding a chunk never changes
+   them and never moves a jet between train, val and test.
 2. Flattening: accept-reject with a fixed quota in a (mass, pT) grid of ``flatten_bins`` over
    the selection windows. With h[c, b] jets of class c in bin b, every (class, bin) cell keeps
    its k = min(ceil(jets_per_class / n_bins), min_{c,b} h[c, b]) jets of lowest rank, so every
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -44,7 +47,7 @@ from attnphys.parquet import read_columns
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "val", "test")
-SCALAR_COLUMNS = ("class", "jet_pt", "jet_mass", "source_file", "source_entry")
+SCALAR_COLUMNS = ("class", "jet_pt", "jet_mass", "source_file", "source_entry", "source_jet")
 FEATURE_BATCH = 4096  # jets per N-subjettiness call: amortises FastJet's per-call overhead
 
 
@@ -63,12 +66,15 @@ def dataset_schema(max_towers: int) -> pa.Schema:
     )
 
 
-def provenance_draws(seed: int, classes, files, entries) -> np.ndarray:
-    """Two uniforms in [0, 1) per jet (flattening rank, split) from a hash of its provenance."""
+def provenance_draws(seed: int, classes, files, entries, jets) -> np.ndarray:
+    """Two uniforms in [0, 1) per jet from hashes of its provenance: the flattening rank
+    (of the jet) and the split draw (of its event, shared by the jets of one event)."""
     out = np.empty((len(classes), 2))
-    for i, (cls, name, entry) in enumerate(zip(classes, files, entries)):
-        digest = hashlib.blake2b(f"{seed}|{cls}|{name}|{entry}".encode(), digest_size=16).digest()
-        out[i] = np.frombuffer(digest, dtype="<u8") / 2.0**64
+    for i, (cls, name, entry, jet) in enumerate(zip(classes, files, entries, jets)):
+        event = f"{seed}|{cls}|{name}|{entry}"
+        rank = hashlib.blake2b(f"{event}|{jet}".encode(), digest_size=8).digest()
+        split = hashlib.blake2b(event.encode(), digest_size=16).digest()[8:]
+        out[i] = np.frombuffer(rank + split, dtype="<u8") / 2.0**64
     return out
 
 
@@ -127,11 +133,27 @@ def pad_towers(values: ak.Array, max_towers: int) -> np.ndarray:
     return out
 
 
-def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[str],
+@dataclasses.dataclass(frozen=True)
+class DatasetFiles:
+    """The files the dataset stage writes: the three splits and ``summary.json``."""
+
+    train: Path
+    val: Path
+    test: Path
+    summary: Path
+
+    @classmethod
+    def in_folder(cls, folder: str | Path) -> DatasetFiles:
+        """``{train,val,test}.parquet`` and ``summary.json`` in one folder (for use by hand)."""
+        folder = Path(folder)
+        return cls(*(folder / f"{s}.parquet" for s in SPLITS), folder / "summary.json")
+
+
+def build_dataset(towers: list[str | Path], out: DatasetFiles, classes: list[str],
                   jets_per_class: int, pt_window=(1000.0, 1200.0), mass_window=(300.0, 700.0),
                   flatten_bins=(4, 2), split=(0.70, 0.15, 0.15), max_towers: int = 230,
                   seed: int = 0) -> dict:
-    """Build train/val/test Parquet files and ``summary.json`` in ``out_dir``; return the summary."""
+    """Write the train/val/test Parquet files and the summary JSON of ``out``; return the summary."""
     if abs(sum(split) - 1.0) > 1e-6:
         raise ValueError(f"config key jets.split: fractions {list(split)} must sum to 1")
     for key, (lo, hi) in (("pt_window", pt_window), ("mass_window", mass_window)):
@@ -140,7 +162,6 @@ def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[s
     if len(set(classes)) != len(classes):
         raise ValueError(f"config key jets.classes: repeated class in {list(classes)}")
     paths = [Path(p) for p in towers]
-    out_dir = Path(out_dir)
 
     scalars = []
     for path in tqdm(paths, desc="dataset: scan", unit="file"):
@@ -155,7 +176,8 @@ def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[s
     mass = np.array(column["jet_mass"], dtype=np.float64)
     pt = np.array(column["jet_pt"], dtype=np.float64)
 
-    draws = provenance_draws(seed, cls, column["source_file"], column["source_entry"])
+    draws = provenance_draws(seed, cls, column["source_file"], column["source_entry"],
+                             column["source_jet"])
     chosen, target, hist = flatten_quota(mass, pt, cls, list(classes), mass_window, pt_window,
                                          flatten_bins, jets_per_class, draws[:, 0])
     n_final = int(np.sum(chosen & (cls == classes[0])))
@@ -187,7 +209,7 @@ def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[s
     with contextlib.ExitStack() as stack:
         writers = {}
         for s in SPLITS:
-            tmp = stack.enter_context(atomic_path(out_dir / f"{s}.parquet"))
+            tmp = stack.enter_context(atomic_path(getattr(out, s)))
             writers[s] = stack.enter_context(pq.ParquetWriter(tmp, schema))
         batch: list[tuple[Path, pa.Table, np.ndarray]] = []  # (file, selected rows, their split)
 
@@ -209,16 +231,17 @@ def build_dataset(towers: list[str | Path], out_dir: str | Path, classes: list[s
             if not rows.any():
                 continue
             table = read_columns(path, ("class", "jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_towers",
-                                        *TOWER_LISTS, "source_file", "source_entry"), "towers file")
+                                        *TOWER_LISTS, "source_file", "source_entry", "source_jet"),
+                                 "towers file")
             batch.append((path, table.take(np.flatnonzero(rows)), which[file_index == i][rows]))
             if sum(t.num_rows for _, t, _ in batch) >= FEATURE_BATCH:
                 flush()
         flush()
         for writer in writers.values():
             writer.close()
-        with atomic_path(out_dir / "summary.json") as tmp:
+        with atomic_path(out.summary) as tmp:
             tmp.write_text(json.dumps(summary, indent=2) + "\n")
-    log.info("dataset: %d jets per class x %d classes -> %s (%s)", n_final, len(classes), out_dir,
+    log.info("dataset: %d jets per class x %d classes -> %s (%s)", n_final, len(classes), out.train.parent,
              summary["splits"])
     return summary
 
@@ -250,6 +273,7 @@ def jet_features(table: pa.Table, classes: list[str], max_towers: int, path) -> 
         _check_finite(table[name].to_numpy(), name, path)
     columns["source_file"] = table["source_file"]
     columns["source_entry"] = table["source_entry"]
+    columns["source_jet"] = table["source_jet"]
     return pa.table(columns, schema=dataset_schema(max_towers))
 
 
@@ -259,7 +283,8 @@ def _check_finite(values: np.ndarray, name: str, path) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    build_dataset(args.towers, args.out_dir, args.classes, args.jets_per_class,
+    out = DatasetFiles(args.out_train, args.out_val, args.out_test, args.out_summary)
+    build_dataset(args.towers, out, args.classes, args.jets_per_class,
                   tuple(args.pt_window), tuple(args.mass_window), tuple(args.flatten_bins),
                   tuple(args.split), args.max_towers, args.seed)
 
@@ -268,7 +293,9 @@ def add_cli(subparsers) -> None:
     parser = subparsers.add_parser(
         "dataset", help="towers Parquet files -> flat train/val/test datasets with features")
     parser.add_argument("towers", nargs="+", help="towers Parquet files of the ingest stage")
-    parser.add_argument("--out-dir", required=True, help="folder for {train,val,test}.parquet")
+    for split in SPLITS:
+        parser.add_argument(f"--out-{split}", type=Path, required=True, help=f"{split} split (Parquet) to write")
+    parser.add_argument("--out-summary", type=Path, required=True, help="summary.json to write (counts, yields)")
     parser.add_argument("--classes", nargs="+", required=True, help="classes in label order")
     parser.add_argument("--jets-per-class", type=int, required=True)
     parser.add_argument("--pt-window", nargs=2, type=float, default=[1000.0, 1200.0])

@@ -24,9 +24,12 @@ import pyarrow.parquet as pq
 import torch
 
 from attnphys.files import atomic_path
-from attnphys.jets.tagger import in_frame, jet_tensors, load_tagger, logits, read_jets
-from attnphys.jets.models import count_parameters
+from attnphys.jets.models import MODELS, count_parameters
+from attnphys.jets.split import read_jets
+from attnphys.jets.train import in_frame, jet_tensors, logits
 from attnphys.train import predict, resolve_device
+from attnphys.train.options import add_device_option
+from attnphys.train.record import load_model
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +54,16 @@ def classification_metrics(label: np.ndarray, pred: np.ndarray, classes: list[st
 
 
 def evaluate_tagger(
-    model_dir: Path, test_path: Path, outdir: Path, batch_size: int = 512, device: str = "auto", threads: int = 0
+    model_path: Path, test_path: Path, predictions_path: Path, metrics_path: Path, batch_size: int = 512,
+    device: str = "auto", threads: int = 0,
 ) -> dict:
-    """Predict the test split with the model in ``model_dir``; write predictions and metrics."""
+    """Predict the test split with the model of ``model_path``; write predictions and metrics."""
     if threads:
         torch.set_num_threads(threads)
-    model, info = load_tagger(model_dir)
+    model, info = load_model(Path(model_path), MODELS)
     inputs = tuple(info["inputs"])
-    # The tower frame the model was trained in, from its record (older models: none).
-    jets = in_frame(read_jets(test_path, need_towers="towers" in inputs), info.get("preprocess", "none"))
+    # The tower frame the model was trained in, from its record.
+    jets = in_frame(read_jets(test_path, need_towers="towers" in inputs), info["preprocess"])
     if len(jets) == 0:
         raise ValueError(f"{test_path}: the test split has no jets")
     classes = list(info["classes"])
@@ -87,17 +91,16 @@ def evaluate_tagger(
         "jet_mass": pa.array(jets.jet_mass, pa.float32()),
         "jet_pt": pa.array(jets.jet_pt, pa.float32()),
     }
-    outdir = Path(outdir)
-    with atomic_path(outdir / "predictions.parquet") as tmp:
+    with atomic_path(predictions_path) as tmp:
         pq.write_table(pa.table(columns), tmp)
     metrics = {
         "model": info["model"],
         "seed": info.get("seed"),
-        "train_fraction": info.get("train_fraction", 1.0),
-        "n_train": info.get("n_train"),
-        "n_train_per_class": info.get("n_train_per_class"),
-        "preprocess": info.get("preprocess", "none"),
-        "augment": info.get("augment", False),
+        "train_fraction": info["train_fraction"],
+        "n_train": info["n_train"],
+        "n_train_per_class": info["n_train_per_class"],
+        "preprocess": info["preprocess"],
+        "augment": info["augment"],
         "classes": classes,
         **classification_metrics(jets.label, pred, classes),
         "n_params": count_parameters(model),
@@ -106,7 +109,7 @@ def evaluate_tagger(
         "device": str(dev),
         "batch_size": batch_size,
     }
-    with atomic_path(outdir / "metrics.json") as tmp:
+    with atomic_path(metrics_path) as tmp:
         tmp.write_text(json.dumps(metrics, indent=2) + "\n")
     log.info("%s seed %s: accuracy %.4f on %d jets, %.0f jets/s", info["model"], info.get("seed"),
              metrics["accuracy"], len(jets), metrics["jets_per_second"])
@@ -114,16 +117,18 @@ def evaluate_tagger(
 
 
 def _run(args: argparse.Namespace) -> int:
-    evaluate_tagger(args.model_dir, args.test, args.out, args.batch_size, args.device, args.threads)
+    evaluate_tagger(args.checkpoint, args.test, args.out_predictions, args.out_metrics, args.batch_size, args.device,
+                    args.threads)
     return 0
 
 
 def add_cli(subparsers) -> None:
     p = subparsers.add_parser("evaluate", help="evaluate one trained tagger on the test split")
-    p.add_argument("--model-dir", type=Path, required=True, help="folder holding model.pt")
+    p.add_argument("--checkpoint", type=Path, required=True, help="model.pt of `attnphys jets train`")
     p.add_argument("--test", type=Path, required=True, help="test.parquet of the dataset")
-    p.add_argument("--out", type=Path, required=True, help="output folder (predictions.parquet, metrics.json)")
+    p.add_argument("--out-predictions", type=Path, required=True, help="predictions.parquet to write")
+    p.add_argument("--out-metrics", type=Path, required=True, help="metrics.json to write")
     p.add_argument("--batch-size", type=int, default=512)
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    add_device_option(p)
     p.add_argument("--threads", type=int, default=0)
     p.set_defaults(func=_run)

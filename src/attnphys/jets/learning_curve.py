@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from attnphys.files import atomic_path
+from attnphys.seeding import generator
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ def onset_of(fits: list[Fit], n_min: float, seed: int) -> Onset:
     names = tuple(f.model for f in fits)
     best_index = int(ordering_onset([f(grid)[None, :] for f in fits], grid)[0])
     best = 0.0 if best_index == 0 else (None if best_index == len(grid) else float(grid[best_index]))
-    rng = np.random.default_rng(seed)
+    rng = generator(seed, "jets", "learning-curve", "onset")
     curves = [saturating_power_law(grid[None, :], *_draws(f, rng).T[:, :, None], n_ref=f.n_ref) for f in fits]
     index = ordering_onset(curves, grid)
     p_always, p_never = float(np.mean(index == 0)), float(np.mean(index == len(grid)))
@@ -283,44 +284,61 @@ def plot_curves(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: str
     plt.close(fig)
 
 
-def build_learning_curve(metrics: list[Path], out_dir: Path, main_frame: str, seed: int,
+@dataclass(frozen=True)
+class CurveFiles:
+    """The four outputs of the learning curve."""
+
+    table: Path
+    fits: Path
+    figure: Path
+    markdown: Path
+
+    @staticmethod
+    def in_folder(folder: str | Path) -> CurveFiles:
+        folder = Path(folder)
+        return CurveFiles(folder / "table.csv", folder / "fits.csv", folder / "learning_curve.png",
+                          folder / "learning_curve.md")
+
+
+def build_learning_curve(metrics: list[Path], out: CurveFiles, main_frame: str, seed: int,
                          expected_runs: int | None = None) -> pd.DataFrame:
-    """Table, fits, figure and markdown of the learning curve into ``out_dir``."""
+    """Table, fits, figure and markdown of the learning curve into the files of ``out``."""
     runs = read_runs(metrics)
     if expected_runs is not None and len(runs) != expected_runs:
         raise ValueError(f"learning curve: {len(runs)} metrics files, expected {expected_runs}")
     duplicated = runs.duplicated(["model", "frame", "fraction", "seed"])
     if duplicated.any():
         raise ValueError(f"learning curve: duplicate runs {runs[duplicated].to_dict('records')}")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     fits = [fit_curve(group, model, frame) for (model, frame), group in runs.groupby(["model", "frame"], sort=False)]
     fit_rows = []
     for fit in fits:
         err = np.sqrt(np.abs(np.diag(fit.cov))) if fit.usable else np.full(3, np.nan)
         fit_rows.append([fit.model, fit.frame, fit.n_ref, fit.params[0], err[0], fit.params[1], err[1],
                          fit.params[2], err[2], fit.points, fit.status])
-    with atomic_path(out_dir / "table.csv") as tmp:
+    with atomic_path(out.table) as tmp:
         runs.to_csv(tmp, index=False)
-    with atomic_path(out_dir / "fits.csv") as tmp:
+    with atomic_path(out.fits) as tmp:
         pd.DataFrame(fit_rows, columns=FIT_COLUMNS).to_csv(tmp, index=False)
-    plot_curves(out_dir / "learning_curve.png", runs, fits, main_frame)
-    write_markdown(out_dir / "learning_curve.md", runs, fits, main_frame, seed)
+    plot_curves(out.figure, runs, fits, main_frame)
+    write_markdown(out.markdown, runs, fits, main_frame, seed)
     for fit in fits:
         log.info("%s (%s): a %.4f b %.4f c %.3f [%s]", fit.model, fit.frame, *fit.params, fit.status)
     return runs
 
 
 def _run(args: argparse.Namespace) -> int:
-    build_learning_curve(args.metrics, args.out_dir, args.frame, args.seed, args.expected_runs)
+    out = CurveFiles(args.out_table, args.out_fits, args.out_figure, args.out_markdown)
+    build_learning_curve(args.metrics, out, args.frame, args.seed, args.expected_runs)
     return 0
 
 
 def add_cli(subparsers) -> None:
     p = subparsers.add_parser("learning-curve", help="table, power-law fits and figure of the learning curves")
     p.add_argument("metrics", type=Path, nargs="+", help="metrics.json of every run (networks and trees)")
-    p.add_argument("--out-dir", type=Path, required=True,
-                   help="folder for table.csv, fits.csv, learning_curve.png, learning_curve.md")
+    p.add_argument("--out-table", type=Path, required=True, help="table.csv to write (one row per run)")
+    p.add_argument("--out-fits", type=Path, required=True, help="fits.csv to write (power law per curve)")
+    p.add_argument("--out-figure", type=Path, required=True, help="learning_curve.png to write")
+    p.add_argument("--out-markdown", type=Path, required=True, help="learning_curve.md to write (the ordering)")
     p.add_argument("--frame", default="none", help="tower frame of the main curves (jets.train preprocess[+augment])")
     p.add_argument("--seed", type=int, default=0, help="seed of the parameter draws (the config's seed)")
     p.add_argument("--expected-runs", type=int, default=None, help="refuse a table with another number of runs")

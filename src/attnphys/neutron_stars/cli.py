@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 
 from attnphys.neutron_stars.dataset import COEFFICIENTS, Prior
-from attnphys.train.options import add_train_options, train_config
+from attnphys.seeding import integer
+from attnphys.train.options import add_device_option, add_train_options, train_config
+from attnphys.train.params import add_params_option
 
 
 def _prior(args: argparse.Namespace) -> Prior:
@@ -45,9 +47,8 @@ def _dataset(args: argparse.Namespace) -> None:
 def _train(args: argparse.Namespace) -> None:
     from attnphys.neutron_stars.network import train_network
 
-    config = train_config(args, seed=args.seed)
-    params = {"d_model": args.d_model, "n_heads": args.n_heads, "n_layers": args.n_layers, "d_ff": args.d_ff}
-    train_network(args.dataset, args.n_stars, Path(args.out_dir), config, params)
+    train_network(args.dataset, args.n_stars, Path(args.out_model), Path(args.out_history),
+                  train_config(args, seed=integer(args.seed, "neutron_stars", "train", args.n_stars)), args.params)
 
 
 def _predict(args: argparse.Namespace) -> None:
@@ -67,7 +68,7 @@ def _report(args: argparse.Namespace) -> None:
     from attnphys.neutron_stars.report import write_report
 
     write_report(Path(args.dataset), [Path(p) for p in args.predictions], args.n_fit, args.n_stars,
-                 _prior(args), Path(args.out_dir))
+                 _prior(args), Path(args.out_summary), Path(args.out_report))
 
 
 def register(subparsers) -> None:
@@ -87,17 +88,15 @@ def register(subparsers) -> None:
     p.add_argument("--n-stars", type=int, required=True, help="use the first N stars of each sample")
     add_train_options(p)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--d-model", type=int, default=64)
-    p.add_argument("--n-heads", type=int, default=4)
-    p.add_argument("--n-layers", type=int, default=2)
-    p.add_argument("--d-ff", type=int, default=128)
-    p.add_argument("--out-dir", required=True, help="engine output directory (model.pt, history.csv)")
+    add_params_option(p, "StarSetRegressor (neutron_stars/model.py)")
+    p.add_argument("--out-model", required=True, help="model.pt to write (checkpoint_last.pt goes beside it)")
+    p.add_argument("--out-history", required=True, help="history.csv to write")
     p.set_defaults(func=_train)
 
     p = subparsers.add_parser("predict", help="network coefficients for the test split")
     p.add_argument("--model", required=True, help="model.pt of the train stage")
     p.add_argument("--dataset", required=True)
-    p.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
+    add_device_option(p)
     p.add_argument("--out", required=True, help="Parquet file to write")
     p.set_defaults(func=_predict)
 
@@ -118,5 +117,6 @@ def register(subparsers) -> None:
     p.add_argument("--n-fit", type=int, required=True, help="size of the common evaluation subset")
     p.add_argument("--n-stars", type=int, required=True, help="star count of the M-R band figure")
     _add_prior(p)
-    p.add_argument("--out-dir", required=True)
+    p.add_argument("--out-summary", required=True, help="summary CSV to write")
+    p.add_argument("--out-report", required=True, help="report markdown to write (its figures go beside it)")
     p.set_defaults(func=_report)

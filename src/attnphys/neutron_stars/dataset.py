@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +22,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from attnphys.files import atomic_path
+from attnphys.files import atomic_path, existing
 from attnphys.neutron_stars.eos import SPECTRAL_PRIOR, spectral_table
 from attnphys.neutron_stars.tov import MassRadiusCurve, mass_radius_curve
+from attnphys.seeding import generator
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,6 @@ MIN_STAR_MASS = 1.0  # Msun, lower end of the star masses
 R14_MASS = 1.4  # Msun: the canonical radius R(1.4)
 SPLITS = ("train", "val", "test")
 MAX_PROPOSALS = 100_000
-AREA_KEY = zlib.crc32(b"neutron_stars")
 
 
 @dataclass(frozen=True)
@@ -89,13 +88,9 @@ def physical_curve(coefficients: np.ndarray, min_max_mass: float = MIN_STAR_MASS
     return curve
 
 
-def sample_rng(seed: int, index: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence([seed, AREA_KEY, index]))
-
-
 def simulate_sample(index: int, seed: int, prior: Prior, n_stars: int, noise: float) -> dict:
     """One accepted EOS and ``n_stars`` noisy stars on it."""
-    rng = sample_rng(seed, index)
+    rng = generator(seed, "neutron_stars", "dataset", index)
     for proposals in range(1, MAX_PROPOSALS + 1):
         coefficients = prior.propose(rng)
         curve = physical_curve(coefficients, prior.min_max_mass)
@@ -172,9 +167,7 @@ REQUIRED_COLUMNS = ("sample", "split", "m_max", "r_1p4", "mass", "radius", "mass
 
 def read_dataset(path: str | Path) -> pd.DataFrame:
     """Load a dataset written by :func:`write_dataset`, checking its columns and values."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: neutron-star dataset not found")
+    path = existing(path, "neutron-star dataset")
     try:
         frame = pd.read_parquet(path)
     except Exception as err:  # pyarrow raises several types for truncated files

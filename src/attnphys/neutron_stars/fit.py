@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -28,15 +27,14 @@ from attnphys.neutron_stars.dataset import (
     evaluation_subset,
     physical_curve,
     read_dataset,
-    sample_rng,
     stars,
 )
 from attnphys.neutron_stars.tov import MassRadiusCurve
+from attnphys.seeding import generator
 
 log = logging.getLogger(__name__)
 
 UNPHYSICAL_RESIDUAL = 1.0e3
-BANK_KEY = zlib.crc32(b"neutron_stars/fit_bank")
 
 
 def branch_distance(curve: MassRadiusCurve, mass: np.ndarray, radius: np.ndarray, sigma_m, sigma_r) -> np.ndarray:
@@ -56,7 +54,7 @@ def branch_distance(curve: MassRadiusCurve, mass: np.ndarray, radius: np.ndarray
 
 def starting_bank(prior: Prior, seed: int, size: int) -> list[tuple[np.ndarray, MassRadiusCurve]]:
     """``size`` physical EOS from the prior, the fit's candidate starting points."""
-    rng = sample_rng(seed, BANK_KEY)
+    rng = generator(seed, "neutron_stars", "fit", "bank")
     bank = []
     while len(bank) < size:
         coefficients = prior.propose(rng)

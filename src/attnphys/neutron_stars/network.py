@@ -1,8 +1,9 @@
 """Training and inference of the star-set model through the shared engine ``attnphys.train``.
 
 Inputs (observed M, R of each star) and targets (EOS coefficients) are standardised with
-the training split's mean and standard deviation, stored with the weights; the loss is
-the mean squared error of the standardised coefficients.
+the training split's mean and standard deviation, held in the model's buffers
+(``attnphys.train.standardise``); the loss is the mean squared error of the standardised
+coefficients.
 """
 
 from __future__ import annotations
@@ -17,24 +18,20 @@ import torch
 
 from attnphys.files import atomic_path
 from attnphys.neutron_stars.dataset import coefficient_names, coefficients, read_dataset, stars
-from attnphys.neutron_stars.model import StarSetRegressor
-from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, load_weights, predict
+from attnphys.neutron_stars.model import MODELS, StarSetRegressor
+from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, predict
+from attnphys.train.params import construct
+from attnphys.train.record import load_model, model_record
 
 log = logging.getLogger(__name__)
 
-MODEL_DEFAULTS = {"d_model": 64, "n_heads": 4, "n_layers": 2, "d_ff": 128}
 
-
-def _standardisation(values: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    return values.mean(axis=axes), values.std(axis=axes) + 1e-12
-
-
-def tensor_set(stars_: np.ndarray, norm: dict, targets: np.ndarray | None = None) -> TensorSet:
-    x = (stars_ - norm["x_mean"]) / norm["x_std"]
-    columns = {"stars": torch.from_numpy(x.astype(np.float32))}
+def tensor_set(stars_: np.ndarray, model: StarSetRegressor | None = None, targets: np.ndarray | None = None) -> TensorSet:
+    """Observed stars, and the targets standardised by ``model.target_scale`` when given."""
+    columns = {"stars": torch.from_numpy(stars_.astype(np.float32))}
     if targets is not None:
-        y = (targets - norm["y_mean"]) / norm["y_std"]
-        columns["target"] = torch.from_numpy(y.astype(np.float32))
+        with torch.no_grad():
+            columns["target"] = model.target_scale(torch.from_numpy(targets.astype(np.float32)))
     return TensorSet(columns)
 
 
@@ -43,57 +40,43 @@ def _loss(model: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, dict]:
 
 
 def train_network(
-    dataset: Path, n_stars: int, outdir: Path, config: TrainConfig, model_params: dict | None = None
+    dataset: Path, n_stars: int, model_path: Path, history_path: Path, config: TrainConfig,
+    model_params: dict | None = None,
 ) -> TrainResult:
     """Fit the set model on the first ``n_stars`` observed stars of every sample."""
-    params = {**MODEL_DEFAULTS, **(model_params or {})}
+    params = dict(model_params or {})
     frame = read_dataset(dataset)
     train, val = frame[frame["split"] == "train"], frame[frame["split"] == "val"]
     x_train, y_train = stars(train, n_stars), coefficients(train)
-    x_mean, x_std = _standardisation(x_train, (0, 1))
-    y_mean, y_std = _standardisation(y_train, (0,))
-    norm = {"x_mean": x_mean, "x_std": x_std, "y_mean": y_mean, "y_std": y_std}
     names = coefficient_names(frame)
+    sizes = {"n_outputs": len(names)}
     torch.manual_seed(config.seed)
-    model = StarSetRegressor(len(names), **params)
+    model = construct(StarSetRegressor, params, "neutron_stars.model", **sizes)
+    model.scale.fit(x_train)
+    model.target_scale.fit(y_train)
     log.info("star-set model: %d parameters, %d stars, %d train / %d val samples",
              sum(p.numel() for p in model.parameters()), n_stars, len(train), len(val))
     fingerprint = {"model": params, "n_stars": n_stars, "dataset": Path(dataset).name,
                    "train_samples": len(train), "val_samples": len(val), "coefficients": list(names)}
-    extra = {"model": params, "n_stars": n_stars, "coefficients": list(names),
-             **{key: torch.from_numpy(np.asarray(value, dtype=np.float64)) for key, value in norm.items()}}
-    return fit(model, tensor_set(x_train, norm, y_train), tensor_set(stars(val, n_stars), norm, coefficients(val)),
-               _loss, config, Path(outdir), fingerprint, extra=extra, on_stale="restart")
-
-
-def load_network(path: Path) -> tuple[StarSetRegressor, dict]:
-    """The trained model and its standardisation / metadata."""
-    weights = load_weights(Path(path))
-    extra = weights["extra"]
-    for key in ("model", "n_stars", "coefficients", "x_mean", "y_mean"):
-        if key not in extra:
-            raise ValueError(f"{path}: extra lacks {key!r}; not a neutron-star model.pt")
-    model = StarSetRegressor(len(extra["coefficients"]), **extra["model"])
-    model.load_state_dict(weights["state_dict"])
-    norm = {key: np.asarray(extra[key]) for key in ("x_mean", "x_std", "y_mean", "y_std")}
-    return model.eval(), {**extra, **norm}
+    extra = model_record("star_set", params, sizes, n_stars=n_stars, coefficients=list(names))
+    return fit(model, tensor_set(x_train, model, y_train), tensor_set(stars(val, n_stars), model, coefficients(val)),
+               _loss, config, Path(model_path), fingerprint, history_path=Path(history_path), extra=extra)
 
 
 def predict_network(model_path: Path, dataset: Path, out: Path, device: str = "cpu") -> pd.DataFrame:
     """Coefficients predicted for the test split; ``seconds`` is the batched time per sample."""
-    model, meta = load_network(model_path)
+    model, record = load_model(model_path, MODELS)
     frame = read_dataset(dataset)
     test = frame[frame["split"] == "test"]
-    data = tensor_set(stars(test, int(meta["n_stars"])), meta)
-    forward = lambda m, b: m(b["stars"])  # noqa: E731
+    data = tensor_set(stars(test, int(record["n_stars"])))
+    forward = lambda m, b: m.target_scale.inverse(m(b["stars"]))  # noqa: E731
     predict(model, data.subset(np.arange(min(8, len(data)))), forward, device=device)  # warm-up
     started = time.perf_counter()
     y = predict(model, data, forward, device=device).double().numpy()
     seconds = (time.perf_counter() - started) / len(test)
-    y = y * meta["y_std"] + meta["y_mean"]
     result = pd.DataFrame({"sample": test["sample"].to_numpy(), "method": "network",
-                           "n_stars": int(meta["n_stars"]), "seconds": seconds})
-    for i, name in enumerate(meta["coefficients"]):
+                           "n_stars": int(record["n_stars"]), "seconds": seconds})
+    for i, name in enumerate(record["coefficients"]):
         result[name] = y[:, i]
     with atomic_path(out) as tmp:
         result.to_parquet(tmp, index=False)

@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from attnphys.files import atomic_path  # noqa: E402
+from attnphys.markdown import markdown_table  # noqa: E402
 from attnphys.neutron_stars.dataset import (  # noqa: E402
     Prior,
     coefficient_names,
@@ -168,29 +169,29 @@ def band_figure(scores: pd.DataFrame, dataset: pd.DataFrame, n_stars: int, path:
 
 
 def _markdown(table: pd.DataFrame) -> str:
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    for row in table.itertuples(index=False):
-        lines.append("| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row) + " |")
-    return "\n".join(lines)
+    rows = [[f"{v:.4g}" if isinstance(v, float) else v for v in row] for row in table.itertuples(index=False)]
+    return markdown_table(list(table.columns), rows)
 
 
 def write_report(
-    dataset_path: Path, prediction_paths: list[Path], n_fit: int, n_stars: int, prior: Prior, outdir: Path
+    dataset_path: Path, prediction_paths: list[Path], n_fit: int, n_stars: int, prior: Prior, summary_path: Path,
+    report_path: Path,
 ) -> pd.DataFrame:
-    """summary.csv, report.md and its figures under ``outdir``."""
-    outdir = Path(outdir)
+    """The summary CSV, the markdown report and its figures (``scatter_stars{n}.png``,
+    ``mr_bands.png``, beside the report, which links them)."""
+    figures = Path(report_path).parent
     dataset = read_dataset(dataset_path)
     names = coefficient_names(dataset)
     predictions = read_predictions(prediction_paths, names)
     scores = scored(dataset, predictions, n_fit, prior)
     table = summary_table(scores, names)
-    with atomic_path(outdir / "summary.csv") as tmp:
+    with atomic_path(summary_path) as tmp:
         table.to_csv(tmp, index=False)
     counts = sorted(int(n) for n in scores["n_stars"].unique())
     for n in counts:
-        scatter_figure(scores, names, n, outdir / f"scatter_stars{n}.png")
+        scatter_figure(scores, names, n, figures / f"scatter_stars{n}.png")
     main = n_stars if n_stars in counts else counts[-1]
-    band_figure(scores, dataset, main, outdir / "mr_bands.png")
+    band_figure(scores, dataset, main, figures / "mr_bands.png")
     undefined = scores.groupby(["method", "n_stars"])["m_max"].apply(lambda s: int(s.isna().sum()))
     n_test = int((dataset["split"] == "test").sum())
     network_full = predictions[predictions["method"] == "network"]
@@ -224,6 +225,6 @@ def write_report(
         "![M-R bands](mr_bands.png)",
         "",
     ]
-    with atomic_path(outdir / "report.md") as tmp:
+    with atomic_path(report_path) as tmp:
         tmp.write_text("\n".join(lines))
     return table

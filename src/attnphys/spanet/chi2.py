@@ -14,6 +14,7 @@ from itertools import combinations
 
 import numpy as np
 
+from attnphys.kinematics import cartesian, invariant_mass
 from attnphys.spanet.h5layout import MatchingData
 
 M_W = 81.3
@@ -25,17 +26,14 @@ BLOCK = 1_000_000
 
 def four_vectors(data: MatchingData) -> np.ndarray:
     """(E, px, py, pz) per jet in GeV, float64, ``[N, J, 4]``; padded jets are zero."""
-    pt = data.pt.astype(np.float64)
-    eta = data.eta.astype(np.float64)
-    px, py, pz = pt * np.cos(data.phi), pt * np.sin(data.phi), pt * np.sinh(eta)
-    e = np.sqrt(px**2 + py**2 + pz**2 + data.mass.astype(np.float64) ** 2)
+    px, py, pz, e = cartesian(data.pt, data.eta, data.phi, data.mass)
     p = np.stack([e, px, py, pz], axis=-1)
     return np.where(data.mask[..., None], p, 0.0)
 
 
-def invariant_mass(p: np.ndarray) -> np.ndarray:
-    m2 = p[..., 0] ** 2 - p[..., 1] ** 2 - p[..., 2] ** 2 - p[..., 3] ** 2
-    return np.sqrt(np.clip(m2, 0.0, None))
+def mass(p: np.ndarray) -> np.ndarray:
+    """Invariant mass of ``[..., 4]`` (E, px, py, pz) arrays."""
+    return invariant_mass(*np.moveaxis(p, -1, 0))
 
 
 @lru_cache(maxsize=None)
@@ -69,12 +67,12 @@ def chi2_values(p: np.ndarray, hyp: np.ndarray) -> np.ndarray:
     j = p[:, hyp]  # [E, H, 6, 4]
     w1 = j[:, :, 1] + j[:, :, 2]
     w2 = j[:, :, 4] + j[:, :, 5]
-    t1 = invariant_mass(w1 + j[:, :, 0])
-    t2 = invariant_mass(w2 + j[:, :, 3])
+    t1 = mass(w1 + j[:, :, 0])
+    t2 = mass(w2 + j[:, :, 3])
     return (
         (t1 - t2) ** 2 / (2 * SIGMA_T**2)
-        + (invariant_mass(w1) - M_W) ** 2 / SIGMA_W**2
-        + (invariant_mass(w2) - M_W) ** 2 / SIGMA_W**2
+        + (mass(w1) - M_W) ** 2 / SIGMA_W**2
+        + (mass(w2) - M_W) ** 2 / SIGMA_W**2
     )
 
 

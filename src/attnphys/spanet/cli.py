@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 from attnphys.files import atomic_path
-from attnphys.train.options import add_train_options, train_config
+from attnphys.seeding import integer
+from attnphys.train.options import add_device_option, add_train_options, train_config
+from attnphys.train.params import add_params_option
 
 
 def _generate(args: argparse.Namespace) -> None:
@@ -18,23 +20,22 @@ def _generate(args: argparse.Namespace) -> None:
         raise ValueError(f"--events must be >= 1 and --max-jets >= 6 (got {args.events}, {args.max_jets})")
     data, stats = generate_chunk(args.events, args.seed, args.chunk, args.max_jets)
     write_h5(args.out, data)
-    with atomic_path(Path(args.out).with_suffix(".json")) as tmp:
+    with atomic_path(args.out_stats) as tmp:
         tmp.write_text(json.dumps(vars(stats) | {"chunk": args.chunk}))
 
 
 def _dataset(args: argparse.Namespace) -> None:
     from attnphys.spanet.dataset import build_dataset
 
-    build_dataset(args.chunks, tuple(args.split), args.seed, args.out_dir)
+    splits = {"train": args.out_train, "val": args.out_val, "test": args.out_test}
+    build_dataset(args.chunks, args.chunk_stats, tuple(args.split), args.seed, splits, args.out_summary)
 
 
 def _train(args: argparse.Namespace) -> None:
     from attnphys.spanet.train import train_spanet
 
-    config = train_config(args, seed=args.seed)
-    params = {"dim": args.dim, "heads": args.heads, "layers": args.layers, "branch_layers": args.branch_layers,
-              "tensor_dim": args.tensor_dim}
-    train_spanet(args.train, args.val, args.out, config, params)
+    train_spanet(args.train, args.val, args.out_model, args.out_history,
+                 train_config(args, seed=integer(args.seed, "spanet", "train")), args.params)
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -55,26 +56,27 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--chunk", type=int, required=True, help="chunk number (seeds its generator)")
     p.add_argument("--max-jets", type=int, default=20)
-    p.add_argument("--out", type=Path, required=True, help="output .h5 (statistics go to .json beside it)")
+    p.add_argument("--out", type=Path, required=True, help="output .h5")
+    p.add_argument("--out-stats", type=Path, required=True, help="output .json (events generated, selected, seconds)")
     p.set_defaults(func=_generate)
 
     p = subparsers.add_parser("dataset", help="merge chunks into train/val/test .h5")
-    p.add_argument("--chunks", type=Path, nargs="+", required=True)
+    p.add_argument("--chunks", type=Path, nargs="+", required=True, help=".h5 files of the generate stage")
+    p.add_argument("--chunk-stats", type=Path, nargs="+", required=True, help="their .json statistics, same order")
     p.add_argument("--split", type=float, nargs=3, default=[0.75, 0.05, 0.20])
     p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--out-dir", type=Path, required=True)
+    for name in ("train", "val", "test"):
+        p.add_argument(f"--out-{name}", type=Path, required=True, help=f"{name} split .h5 to write")
+    p.add_argument("--out-summary", type=Path, required=True, help="dataset.json to write (event counts)")
     p.set_defaults(func=_dataset)
 
     p = subparsers.add_parser("train", help="train SPA-NET")
     p.add_argument("--train", type=Path, required=True)
     p.add_argument("--val", type=Path, required=True)
-    p.add_argument("--out", type=Path, required=True, help="run directory (model.pt, history.csv)")
+    p.add_argument("--out-model", type=Path, required=True, help="model.pt to write (checkpoint_last.pt goes beside it)")
+    p.add_argument("--out-history", type=Path, required=True, help="history.csv to write")
     add_train_options(p)
-    p.add_argument("--dim", type=int, default=64)
-    p.add_argument("--heads", type=int, default=4)
-    p.add_argument("--layers", type=int, default=4)
-    p.add_argument("--branch-layers", type=int, default=1)
-    p.add_argument("--tensor-dim", type=int, default=32)
+    add_params_option(p, "SpaNet (spanet/model.py)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_train)
 
@@ -82,8 +84,8 @@ def register(subparsers) -> None:
     p.add_argument("--method", choices=["chi2", "spanet"], required=True)
     p.add_argument("--input", type=Path, required=True, help="SPANet-layout .h5")
     p.add_argument("--checkpoint", type=Path, help="model.pt of `attnphys spanet train` (spanet only)")
-    p.add_argument("--out", type=Path, required=True, help="directory for summary.csv")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
+    p.add_argument("--out", type=Path, required=True, help="summary.csv to write")
+    add_device_option(p)
     p.set_defaults(func=_evaluate)
 
     p = subparsers.add_parser("report", help="chi2 and SPA-NET side by side with the talk's table")

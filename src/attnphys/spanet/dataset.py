@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 
 import numpy as np
 
-from attnphys.files import atomic_path
+from attnphys.files import atomic_path, existing
+from attnphys.seeding import generator
 from attnphys.spanet.h5layout import MatchingData, read_h5, write_h5
 
 SPLITS = ("train", "val", "test")
 
 
-def read_stats(chunk: Path) -> dict:
-    """The ``.json`` statistics written beside a generated chunk."""
-    path = Path(chunk).with_suffix(".json")
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: missing statistics of chunk {chunk}")
+def read_stats(path: Path) -> dict:
+    """The ``.json`` statistics of a generated chunk."""
+    path = existing(Path(path), "statistics of a generated chunk")
     stats = json.loads(path.read_text())
     for key in ("generated", "selected", "seconds"):
         if key not in stats:
@@ -26,14 +24,19 @@ def read_stats(chunk: Path) -> dict:
     return stats
 
 
-def build_dataset(chunks: list[Path], fractions: tuple[float, float, float], seed: int, outdir: Path) -> dict:
+def build_dataset(chunks: list[Path], chunk_stats: list[Path], fractions: tuple[float, float, float], seed: int,
+                  splits: dict[str, Path], summary_path: Path) -> dict:
     """Shuffle the selected events of all chunks with a seeded permutation and cut them into
-    train / val / test by ``fractions``; writes ``{split}.h5`` and ``dataset.json``."""
+    train / val / test by ``fractions``; writes ``splits[name]`` (.h5) and ``summary_path`` (JSON)."""
+    if len(chunks) != len(chunk_stats):
+        raise ValueError(f"--chunk-stats: {len(chunk_stats)} files for {len(chunks)} chunks")
+    if set(splits) != set(SPLITS):
+        raise ValueError(f"splits: expected {SPLITS}, got {sorted(splits)}")
     if not np.isclose(sum(fractions), 1.0):
         raise ValueError(f"spanet.split: fractions {list(fractions)} must sum to 1")
     data = MatchingData.concat([read_h5(c) for c in chunks])
-    stats = [read_stats(c) for c in chunks]
-    rng = np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(b"spanet/split")]))
+    stats = [read_stats(s) for s in chunk_stats]
+    rng = generator(seed, "spanet", "split")
     order = rng.permutation(len(data))
     edges = np.round(np.cumsum([0, *fractions]) * len(data)).astype(int)
     summary = {
@@ -41,12 +44,11 @@ def build_dataset(chunks: list[Path], fractions: tuple[float, float, float], see
         "selected": len(data),
         "generation_seconds": sum(s["seconds"] for s in stats),
     }
-    outdir = Path(outdir)
     for name, lo, hi in zip(SPLITS, edges[:-1], edges[1:]):
         if hi <= lo:
             raise ValueError(f"spanet.split: the {name} split is empty ({len(data)} selected events)")
-        write_h5(outdir / f"{name}.h5", data.subset(np.sort(order[lo:hi])))
+        write_h5(Path(splits[name]), data.subset(np.sort(order[lo:hi])))
         summary[f"{name}_events"] = int(hi - lo)
-    with atomic_path(outdir / "dataset.json") as tmp:
+    with atomic_path(summary_path) as tmp:
         tmp.write_text(json.dumps(summary, indent=1))
     return summary

@@ -17,9 +17,9 @@ log = logging.getLogger(__name__)
 METHODS = ("chi2", "spanet")
 
 
-def evaluate(method: str, input_file: Path, out_dir: Path, checkpoint: Path | None = None,
+def evaluate(method: str, input_file: Path, out: Path, checkpoint: Path | None = None,
              device: str = "cpu") -> pd.DataFrame:
-    """Assign jets with ``method`` and write ``out_dir/summary.csv`` (one row per jet bin)."""
+    """Assign jets with ``method`` and write the summary CSV ``out`` (one row per jet bin)."""
     if method not in METHODS:
         raise ValueError(f"--method: expected one of {METHODS}, got {method!r}")
     data = read_h5(input_file).packed()
@@ -29,13 +29,15 @@ def evaluate(method: str, input_file: Path, out_dir: Path, checkpoint: Path | No
     else:
         if checkpoint is None:
             raise ValueError("--checkpoint: required for --method spanet")
-        from attnphys.spanet.train import load_spanet, spanet_assign
+        from attnphys.spanet.model import MODELS
+        from attnphys.spanet.train import spanet_assign
+        from attnphys.train.record import load_model
 
-        pred = spanet_assign(load_spanet(checkpoint), data, device)
+        pred = spanet_assign(load_model(checkpoint, MODELS)[0], data, device)
     seconds = time.perf_counter() - start
     log.info("%s: %d events in %.2f s (%.3f ms/event)", method, len(data), seconds,
              1e3 * seconds / max(len(data), 1))
     table = efficiencies(pred, data.targets, data.njets, method)
-    with atomic_path(Path(out_dir) / "summary.csv") as tmp:
+    with atomic_path(out) as tmp:
         table.to_csv(tmp, index=False, float_format="%.2f")
     return table

@@ -11,7 +11,6 @@ are matched to jets greedily one to one by ascending dR, dR < 0.4; unmatched one
 from __future__ import annotations
 
 import time
-import zlib
 from dataclasses import dataclass
 
 import awkward as ak
@@ -22,7 +21,9 @@ from attnphys.detector.btag import btag, jet_flavour
 from attnphys.detector.calorimeter import make_towers
 from attnphys.detector.energy_scale import apply_energy_scale
 from attnphys.detector.jets import cluster
-from attnphys.event_record import SEED_MAX, final_state, generate_events, hard_process, start_pythia
+from attnphys.event_record import final_state, hard_process, pythia_batches
+from attnphys.kinematics import pt_eta_phi
+from attnphys.seeding import pythia_and_detector
 from attnphys.spanet.h5layout import MatchingData
 
 TTBAR_SETTINGS = (
@@ -39,7 +40,6 @@ MAX_ETA = 2.5
 MIN_JETS = 6
 MIN_BTAGS = 2
 MATCH_RADIUS = 0.4
-_AREA = zlib.crc32(b"spanet")
 
 
 @dataclass
@@ -47,13 +47,6 @@ class ChunkStats:
     generated: int
     selected: int
     seconds: float
-
-
-def chunk_seeds(seed: int, chunk: int) -> tuple[int, np.random.Generator]:
-    """Pythia seed and detector generator of one chunk, derived from (seed, area, chunk)."""
-    ss = np.random.SeedSequence([seed, _AREA, chunk])
-    pythia_ss, detector_ss = ss.spawn(2)
-    return int(pythia_ss.generate_state(1)[0] % SEED_MAX) + 1, np.random.default_rng(detector_ss)
 
 
 def top_partons(hard: ak.Array) -> dict[str, np.ndarray]:
@@ -82,17 +75,10 @@ def heavy_quarks(events: ak.Array) -> ak.Array:
     """b and c quarks anywhere in each event record, as (pid, pt, eta, phi) records."""
     prt = events.prt
     heavy = prt[(np.abs(prt.id) == 4) | (np.abs(prt.id) == 5)]
-    pt = np.hypot(heavy.p.px, heavy.p.py)
-    moving = pt > 0
-    heavy, pt = heavy[moving], pt[moving]
-    return ak.zip(
-        {
-            "pid": heavy.id,
-            "pt": pt,
-            "eta": np.arcsinh(heavy.p.pz / pt),
-            "phi": np.arctan2(heavy.p.py, heavy.p.px),
-        }
-    )
+    pt, eta, phi = pt_eta_phi(*(ak.to_numpy(ak.flatten(heavy.p[c])) for c in ("px", "py", "pz")))
+    counts = ak.to_numpy(ak.num(heavy.id))
+    quarks = ak.unflatten(ak.zip({"pid": ak.to_numpy(ak.flatten(heavy.id)), "pt": pt, "eta": eta, "phi": phi}), counts)
+    return quarks[quarks.pt > 0]
 
 
 def match_partons(partons: dict, jets: MatchingData) -> np.ndarray:
@@ -146,17 +132,9 @@ def reconstruct(events: ak.Array, rng: np.random.Generator, max_jets: int) -> tu
 def generate_chunk(n_events: int, seed: int, chunk: int, max_jets: int, batch: int = 200,
                    progress: bool = True) -> tuple[MatchingData, ChunkStats]:
     """Generate ``n_events`` ttbar events of one chunk and keep the selected ones."""
-    from tqdm import tqdm
-
-    pythia_seed, rng = chunk_seeds(seed, chunk)
-    pythia = start_pythia(TTBAR_SETTINGS, pythia_seed)
+    pythia_seed, rng = pythia_and_detector(seed, "spanet", "generate", chunk)
     start = time.perf_counter()
-    parts = []
-    with tqdm(total=n_events, desc=f"ttbar chunk {chunk}", unit="ev", disable=not progress) as bar:
-        for done in range(0, n_events, batch):
-            size = min(batch, n_events - done)
-            data, _ = reconstruct(generate_events(pythia, size), rng, max_jets)
-            parts.append(data)
-            bar.update(size)
+    parts = [reconstruct(events, rng, max_jets)[0]
+             for events in pythia_batches(TTBAR_SETTINGS, pythia_seed, n_events, batch, f"ttbar chunk {chunk}", progress)]
     data = MatchingData.concat(parts)
     return data, ChunkStats(n_events, len(data), time.perf_counter() - start)

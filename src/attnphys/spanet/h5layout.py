@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import h5py
 import numpy as np
 
-from attnphys.files import atomic_path
+from attnphys.files import atomic_path, existing
 
 JET_FIELDS = ("pt", "eta", "phi", "mass", "btag")
 TOPS = ("t1", "t2")
@@ -90,9 +90,7 @@ def write_h5(path: str | os.PathLike, data: MatchingData) -> None:
 
 def read_h5(path: str | os.PathLike) -> MatchingData:
     """Read a file in SPANet's layout; ValueError naming the file and field when it is not."""
-    path = str(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: no such SPANet HDF5 file")
+    path = str(existing(path, "SPANet HDF5 file"))
     try:
         f = h5py.File(path, "r")
     except OSError as err:

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from attnphys.spanet.h5layout import MatchingData
+from attnphys.train.standardise import Standardise
 
 N_FEATURES = 5  # log pT, eta, phi, log mass, b-tag
 
@@ -32,11 +33,9 @@ def jet_features(data: MatchingData) -> np.ndarray:
     return np.stack([data.pt, data.eta, data.phi, data.mass, data.btag], axis=-1).astype(np.float32)
 
 
-def standardisation(features: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and std of (log pT, eta, phi, log mass) over the real jets of a training split."""
-    x = _continuous(torch.from_numpy(features), torch.from_numpy(mask)).numpy()[mask]
-    std = x.std(axis=0)
-    return x.mean(axis=0), np.where(std > 0, std, 1.0)
+def continuous_features(features: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(log pT, eta, phi, log mass) of the real jets ``[n, 4]``: what ``model.scale`` is fitted to."""
+    return _continuous(torch.from_numpy(features), torch.from_numpy(mask)).numpy()[mask]
 
 
 def _continuous(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -92,8 +91,6 @@ class SpaNet(nn.Module):
 
     def __init__(
         self,
-        mean: np.ndarray,
-        std: np.ndarray,
         dim: int = 64,
         heads: int = 4,
         layers: int = 4,
@@ -106,8 +103,7 @@ class SpaNet(nn.Module):
         super().__init__()
         self.n_heads = heads
         self.pair = nn.Sequential(nn.Linear(2, 16), nn.GELU(), nn.Linear(16, heads)) if pair_bias else None
-        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
-        self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32))
+        self.scale = Standardise(4)  # log pT, eta, phi, log mass; set from the training split
         self.augment = augment
         self.embed = nn.Sequential(nn.Linear(N_FEATURES, dim), nn.GELU(), nn.Linear(dim, dim))
 
@@ -125,7 +121,7 @@ class SpaNet(nn.Module):
         """``x`` raw jets ``[B, J, 5]`` (pT, eta, phi, mass, b-tag), ``mask`` ``[B, J]``."""
         if self.training and self.augment:
             x = _rotate_and_reflect(x)
-        cont = (_continuous(x, mask) - self.mean) / self.std
+        cont = self.scale(_continuous(x, mask))
         h = self.embed(torch.cat([cont, x[..., 4:5]], dim=-1))
         bias = self._pair_bias(x, mask)
         for layer in self.encoder:
@@ -227,3 +223,6 @@ def assign(logp: torch.Tensor) -> torch.Tensor:
 
 def _unravel(flat_index: torch.Tensor, j: int) -> torch.Tensor:
     return torch.stack([flat_index // (j * j), (flat_index // j) % j, flat_index % j], dim=-1)
+
+
+MODELS = {"spanet": SpaNet}  # registry of the model records (attnphys.train.record)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from attnphys.files import atomic_path
+from attnphys.markdown import markdown_table
 from attnphys.spanet.metrics import BINS, COLUMNS
 
 # The seed talk's table (arXiv:2010.09206): (event, eps2, eps1) in percent per jet bin.
@@ -54,22 +55,24 @@ def render(chi2: pd.DataFrame, spanet: pd.DataFrame, dataset: dict | None = None
         "Efficiencies on the test split, ours with the seed talk's in brackets "
         "(arXiv:2010.09206; definitions in FACTS.md section 3).",
         "",
-        "| N_jets | chi2 ε_event | chi2 ε₂_top | chi2 ε₁_top | SPA-NET ε_event | SPA-NET ε₂_top | SPA-NET ε₁_top |",
-        "|---|---|---|---|---|---|---|",
+        markdown_table(
+            ["N_jets", "chi2 ε_event", "chi2 ε₂_top", "chi2 ε₁_top", "SPA-NET ε_event", "SPA-NET ε₂_top",
+             "SPA-NET ε₁_top"],
+            [[LABELS[b], *(_cell(chi2.loc[b, m], TALK["chi2"][b][i]) for i, m in enumerate(METRICS)),
+              *(_cell(spanet.loc[b, m], TALK["spanet"][b][i]) for i, m in enumerate(METRICS))] for b in BINS],
+        ),
     ]
-    for b in BINS:
-        cells = [_cell(chi2.loc[b, m], TALK["chi2"][b][i]) for i, m in enumerate(METRICS)]
-        cells += [_cell(spanet.loc[b, m], TALK["spanet"][b][i]) for i, m in enumerate(METRICS)]
-        lines.append(f"| {LABELS[b]} | " + " | ".join(cells) + " |")
-    lines += ["", "SPA-NET minus chi2 in event efficiency (percentage points), and the events behind it:", "",
-              "| N_jets | ours (± binomial stat.) | talk | events with 2 / 1 matchable tops |", "|---|---|---|---|"]
+    differences = []
     for b in BINS:
         ours = spanet.loc[b, "event_eff"] - chi2.loc[b, "event_eff"]
         talk = TALK["spanet"][b][0] - TALK["chi2"][b][0]
         n = max(int(chi2.loc[b, "n_events_2top"]), 1)
         err = sum(e * (100 - e) / n for e in (spanet.loc[b, "event_eff"], chi2.loc[b, "event_eff"])) ** 0.5
-        lines.append(f"| {LABELS[b]} | {ours:+.1f} ± {err:.1f} | {talk:+.1f} | "
-                     f"{int(chi2.loc[b, 'n_events_2top'])} / {int(chi2.loc[b, 'n_events_1top'])} |")
+        differences.append([LABELS[b], f"{ours:+.1f} ± {err:.1f}", f"{talk:+.1f}",
+                            f"{int(chi2.loc[b, 'n_events_2top'])} / {int(chi2.loc[b, 'n_events_1top'])}"])
+    lines += ["", "SPA-NET minus chi2 in event efficiency (percentage points), and the events behind it:", "",
+              markdown_table(["N_jets", "ours (± binomial stat.)", "talk", "events with 2 / 1 matchable tops"],
+                             differences)]
     beaten = all(spanet.loc[b, "event_eff"] > chi2.loc[b, "event_eff"] for b in BINS)
     lines += ["", f"SPA-NET beats chi2 in event efficiency in every jet bin: **{'yes' if beaten else 'no'}**."]
     lines += ["", "Runtime on 8-jet events in the talk: chi2 "

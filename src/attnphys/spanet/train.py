@@ -10,13 +10,12 @@ import torch
 
 from attnphys.spanet.h5layout import MatchingData, read_h5
 from attnphys.spanet.metrics import correct_tops
-from attnphys.spanet.model import SpaNet, assign, jet_features, matching_loss, standardisation
-from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, load_weights, predict
+from attnphys.spanet.model import SpaNet, assign, continuous_features, jet_features, matching_loss
+from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, predict
+from attnphys.train.params import construct
+from attnphys.train.record import model_record
 
 log = logging.getLogger(__name__)
-
-MODEL_DEFAULTS = {"dim": 64, "heads": 4, "layers": 4, "branch_layers": 1, "tensor_dim": 32}
-
 
 def tensor_set(data: MatchingData) -> TensorSet:
     """Jets (real ones first), mask, targets and jet counts as one bucketed TensorSet."""
@@ -48,33 +47,21 @@ def trainable(data: MatchingData) -> MatchingData:
 
 
 def train_spanet(
-    train_file: Path, val_file: Path, outdir: Path, config: TrainConfig, model_params: dict
+    train_file: Path, val_file: Path, model_path: Path, history_path: Path, config: TrainConfig,
+    model_params: dict,
 ) -> TrainResult:
     """Fit SPA-NET with the input standardisation taken from the training split."""
-    params = {**MODEL_DEFAULTS, **model_params}
     train, val = trainable(read_h5(train_file)), trainable(read_h5(val_file))
-    mean, std = standardisation(jet_features(train), train.mask)
     torch.manual_seed(config.seed)
-    model = SpaNet(mean, std, **params)
+    model = construct(SpaNet, model_params, "spanet.model")
+    model.scale.fit(continuous_features(jet_features(train), train.mask))
     log.info("SPA-NET: %d parameters, %d train / %d val events",
              sum(p.numel() for p in model.parameters()), len(train), len(val))
-    fingerprint = {"model": params, "train_events": len(train), "val_events": len(val),
+    fingerprint = {"model": model_params, "train_events": len(train), "val_events": len(val),
                    "train_file": Path(train_file).name, "max_jets": train.max_jets}
-    extra = {"mean": torch.from_numpy(mean.astype(np.float32)), "std": torch.from_numpy(std.astype(np.float32)),
-             "model": params}
-    return fit(model, tensor_set(train), tensor_set(val), _loss, config, Path(outdir), fingerprint,
-               extra=extra, on_stale="restart")
-
-
-def load_spanet(checkpoint: Path) -> SpaNet:
-    """SPA-NET with the best weights of a run of :func:`train_spanet`."""
-    weights = load_weights(Path(checkpoint))
-    extra = weights["extra"]
-    if "model" not in extra or "mean" not in extra:
-        raise ValueError(f"{checkpoint}: extra lacks 'model'/'mean'; not a SPA-NET model.pt")
-    model = SpaNet(np.asarray(extra["mean"]), np.asarray(extra["std"]), **extra["model"])
-    model.load_state_dict(weights["state_dict"])
-    return model.eval()
+    extra = model_record("spanet", model_params, {})
+    return fit(model, tensor_set(train), tensor_set(val), _loss, config, Path(model_path), fingerprint,
+               history_path=Path(history_path), extra=extra)
 
 
 def spanet_assign(model: SpaNet, data: MatchingData, device: str = "cpu", batch_size: int = 512) -> np.ndarray:

@@ -8,7 +8,7 @@ Public API
 ----------
 ``TrainConfig(epochs=10, batch_size=128, lr=1e-3, weight_decay=0.01, warmup_frac=0.05,
 schedule='cosine', patience=5, seed=0, device='auto', threads=0, amp=True, compile=False,
-bucket_pool=1, min_lr_frac=0.0)``
+bucket_pool=1, min_lr_frac=0.0, restart_stale=False)``
     ``schedule`` is ``'cosine'`` (linear warm-up over ``warmup_frac`` of all steps, then
     cosine decay to ``min_lr_frac * lr``) or ``'plateau'`` (warm-up, then the rate halves
     after ``max(1, patience // 2)`` epochs without a better validation loss).
@@ -32,25 +32,25 @@ padded_keys: tuple[str, ...] = ())``
     with the padding. ``len(ts)``, ``ts[key]``, ``ts.keys()``, ``ts.lengths``,
     ``ts.subset(index)``.
 
-``fit(model, train, val, loss_fn, config, outdir, fingerprint, *, extra=None,
-on_stale='error') -> TrainResult``
+``fit(model, train, val, loss_fn, config, model_path, fingerprint, *, history_path=None,
+extra=None) -> TrainResult``
     ``loss_fn(model, batch: dict[str, Tensor]) -> (loss, stats)``: ``loss`` is the mean
     over the batch's rows; ``stats`` maps names to floats or 0-d tensors, summed over
     batches (tensors avoid a device sync per step). ``{'correct': ..., 'count': ...}``
     gives the accuracy columns. ``loss_fn`` must call ``model(...)`` (its forward) so that
     DistributedDataParallel synchronises gradients.
-    Writes into ``outdir``:
+    Writes the files the caller names (the workflow's rules own the paths):
 
-    - ``checkpoint_last.pt`` after every epoch, atomically: model, optimiser, schedule
+    - ``checkpoint_last.pt`` beside ``model_path`` after every epoch, atomically: model, optimiser, schedule
       state, best weights so far, history, and the fingerprint. A later call with the same
       fingerprint resumes from it and reaches the same final weights as an uninterrupted
       run (on CPU; each epoch reseeds torch and the data order from ``(seed, epoch)``).
       A different fingerprint raises ``ValueError`` naming the differing keys, unless
-      ``on_stale='restart'`` (used by pipeline rules, whose params changed on purpose),
-      which logs a warning and starts afresh.
-    - ``model.pt``: the weights with the best validation loss, written at the end:
+      ``config.restart_stale`` (``--restart-stale``, passed by every pipeline rule, whose
+      params changed on purpose), which logs a warning and starts afresh.
+    - ``model_path`` (``model.pt``): the weights with the best validation loss, written at the end:
       ``{'state_dict', 'epoch', 'val_loss', 'fingerprint', 'extra'}``.
-    - ``history.csv``: ``epoch, train_loss, train_acc, val_loss, val_acc, lr, seconds,
+    - ``history_path`` (default ``history.csv`` beside ``model_path``): ``epoch, train_loss, train_acc, val_loss, val_acc, lr, seconds,
       val_seconds`` (``seconds``: the training pass; accuracies empty without stats).
 
     ``fingerprint`` is the JSON-able dict of settings the run depends on (model
@@ -76,6 +76,13 @@ amp=True) -> Tensor``
 
 ``resolve_device(name) -> torch.device`` and ``load_weights(path) -> dict`` (the
 ``model.pt`` dict, loaded with ``weights_only=True``) are exported too.
+
+Shared by every area's model, one way each: ``attnphys.train.params`` (``--params`` JSON
+checked against the constructor, sizes from the data), ``attnphys.train.standardise``
+(``Standardise`` buffers fitted on the training split), ``attnphys.train.record``
+(``model_record`` in ``extra``, ``load_model(path, registry)``) and
+``attnphys.train.options`` (training flags, ``--device`` default ``auto``,
+``--restart-stale``).
 
 Multi-process example (2 GPUs, or 2 CPU processes with gloo)::
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from attnphys.files import atomic_path
+from attnphys.files import atomic_path, existing
 
 
 def save(obj: dict, path: Path) -> None:
@@ -17,9 +17,7 @@ def save(obj: dict, path: Path) -> None:
 
 def load(path: Path) -> dict:
     """Load a checkpoint on the CPU; a missing or unreadable file names itself."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such checkpoint")
+    path = existing(path, "checkpoint")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises several types for truncated or foreign files

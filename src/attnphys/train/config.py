@@ -28,6 +28,7 @@ class TrainConfig:
     compile: bool = False
     bucket_pool: int = 1
     min_lr_frac: float = 0.0
+    restart_stale: bool = False
 
     def __post_init__(self) -> None:
         checks = {
@@ -50,8 +51,8 @@ class TrainConfig:
             raise ValueError(f"TrainConfig: invalid {values}")
 
     def result_fields(self) -> dict:
-        """The fields that change the trained weights (device, threads, compile do not)."""
-        skip = {"device", "threads", "compile"}
+        """The fields that change the trained weights (device, threads, compile, restart_stale do not)."""
+        skip = {"device", "threads", "compile", "restart_stale"}
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in skip}
 
 

@@ -1,7 +1,8 @@
 """``fit`` and ``predict``: the training loop and batched inference shared by every area.
 
-Reproducibility: the data order of epoch ``e`` comes from ``SeedSequence([seed, e])`` and
-torch is reseeded from ``(seed, e, rank)`` at the start of each epoch, so a run resumed
+Reproducibility: the data order of epoch ``e`` comes from the stream ("train", "order", e) of
+the run's seed and torch is reseeded from ("train", "weights", e, rank) at the start of each
+epoch (``attnphys.seeding``), so a run resumed
 from the checkpoint of epoch ``e`` continues exactly as the uninterrupted run would.
 """
 
@@ -21,6 +22,7 @@ import torch
 from tqdm import tqdm
 
 from attnphys.files import atomic_path
+from attnphys.seeding import generator, integer
 from attnphys.train import checkpoint
 from attnphys.train.config import TrainConfig, TrainResult
 from attnphys.train.data import TensorSet, batch_plan, gather
@@ -33,11 +35,6 @@ log = logging.getLogger(__name__)
 LossFn = Callable[[torch.nn.Module, dict], tuple[torch.Tensor, dict]]
 HISTORY_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "val_seconds")
 CHECKPOINT = "checkpoint_last.pt"
-BEST = "model.pt"
-
-
-def _seed(*entropy: int) -> int:
-    return int(np.random.SeedSequence(list(entropy)).generate_state(1)[0])
 
 
 def _autocast(device: torch.device, amp: bool):
@@ -121,14 +118,14 @@ def _cpu_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {key: value.detach().to("cpu", copy=True) for key, value in module.state_dict().items()}
 
 
-def _restore(last: Path, identity: dict, on_stale: str, model, optimiser, schedule, state: dict):
+def _restore(last: Path, identity: dict, restart_stale: bool, model, optimiser, schedule, state: dict):
     """Load ``last`` into model, optimiser, schedule and ``state`` when its identity matches;
     return the best weights so far (None on a fresh start)."""
     if not last.exists():
         return None
     saved = checkpoint.load(last)
     diff = checkpoint.differences(saved.get("identity", {}), identity)
-    if diff and on_stale == "error":
+    if diff and not restart_stale:
         raise ValueError(
             f"{last}: checkpoint was written for another configuration; delete it to start afresh. "
             + "; ".join(diff)
@@ -150,18 +147,17 @@ def fit(
     val: TensorSet,
     loss_fn: LossFn,
     config: TrainConfig,
-    outdir: Path,
+    model_path: Path,
     fingerprint: dict,
     *,
+    history_path: Path | None = None,
     extra: dict | None = None,
-    on_stale: str = "error",
 ) -> TrainResult:
     """Train ``model`` with AdamW; resume, checkpoint, early-stop; see the package docstring."""
-    if on_stale not in ("error", "restart"):
-        raise ValueError(f"on_stale: expected 'error' or 'restart', got {on_stale!r}")
     if len(train) == 0 or len(val) == 0:
         raise ValueError(f"fit: empty data (train {len(train)} rows, val {len(val)} rows)")
-    outdir = Path(outdir)
+    model_path = Path(model_path)
+    history_path = Path(history_path) if history_path is not None else model_path.with_name("history.csv")
     if config.threads:
         torch.set_num_threads(config.threads)
     ranks = join(config.device)
@@ -178,8 +174,8 @@ def fit(
     state = {"epoch": 0, "step": 0, "history": [], "best_val": math.inf, "best_epoch": 0,
              "bad_epochs": 0, "stopped": False}
 
-    last = outdir / CHECKPOINT
-    best_weights = _restore(last, identity, on_stale, model, optimiser, schedule, state)
+    last = model_path.with_name(CHECKPOINT)
+    best_weights = _restore(last, identity, config.restart_stale, model, optimiser, schedule, state)
 
     core = torch.compile(model, dynamic=True) if config.compile else model
     net = core
@@ -204,8 +200,8 @@ def fit(
     for epoch in range(state["epoch"], config.epochs):
         if state["stopped"]:
             break
-        torch.manual_seed(_seed(config.seed, epoch, 1, ranks.rank))
-        plan = batch_plan(train, config.batch_size, np.random.default_rng([config.seed, epoch, 0]), config.bucket_pool)
+        torch.manual_seed(integer(config.seed, "train", "weights", epoch, ranks.rank))
+        plan = batch_plan(train, config.batch_size, generator(config.seed, "train", "order", epoch), config.bucket_pool)
         shards = _shards(plan, ranks, True)
         lr = schedule.at(state["step"])
         bar = tqdm(total=len(shards), desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch",
@@ -243,25 +239,25 @@ def fit(
                  "schedule": schedule.state_dict(), "best_model": best_weights, "extra": extra, **state},
                 last,
             )
-            _write_history(state["history"], outdir / "history.csv")
+            _write_history(state["history"], history_path)
         log.info("epoch %d: train loss %.4f acc %.4f, val loss %.4f acc %.4f, lr %.2e, %.1f s",
                  epoch + 1, train_loss, row["train_acc"], val_loss, row["val_acc"], lr, seconds)
 
     if best_weights is None:
         best_weights = _cpu_state(model)
     if ranks.leader:
-        _write_history(state["history"], outdir / "history.csv")
+        _write_history(state["history"], history_path)
         checkpoint.save(
             {"state_dict": best_weights, "epoch": state["best_epoch"], "val_loss": state["best_val"],
              "fingerprint": identity, "extra": extra},
-            outdir / BEST,
+            model_path,
         )
     ranks.barrier()
     ranks.close()
     return TrainResult(
         best_epoch=state["best_epoch"], best_val_loss=state["best_val"], epochs_run=state["epoch"],
         stopped_early=state["stopped"], history=copy.deepcopy(state["history"]),
-        model_path=outdir / BEST, seconds=time.perf_counter() - started,
+        model_path=model_path, seconds=time.perf_counter() - started,
     )
 
 

@@ -1,4 +1,5 @@
-"""Command-line options of a training run, shared by every area's ``train`` stage.
+"""Command-line options of a training run, shared by every area's ``train`` stage, and the
+``--device`` option of every stage that runs a model.
 
 Each area's CLI adds these with :func:`add_train_options` and turns them into a
 :class:`TrainConfig` with :func:`train_config`, so the flags, their defaults and their
@@ -27,10 +28,18 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
                        help="early stopping: epochs without a better validation loss")
     group.add_argument("--bucket-pool", type=int, default=_DEFAULTS.bucket_pool,
                        help="batches drawn at random and sorted by length together (1: random batches)")
-    group.add_argument("--device", choices=DEVICES, default=_DEFAULTS.device)
+    add_device_option(group)
     group.add_argument("--threads", type=int, default=_DEFAULTS.threads,
                        help="torch threads (0: torch's default)")
     group.add_argument("--compile", action="store_true", help="torch.compile the model")
+    group.add_argument("--restart-stale", action="store_true",
+                       help="start afresh if checkpoint_last.pt was written for other settings (else: error)")
+
+
+def add_device_option(parser) -> None:
+    """``--device`` of every stage that runs a model (training, evaluation, prediction)."""
+    parser.add_argument("--device", choices=DEVICES, default=_DEFAULTS.device,
+                        help="auto: CUDA when available (default)")
 
 
 def train_config(args: argparse.Namespace, **fixed) -> TrainConfig:
@@ -38,5 +47,6 @@ def train_config(args: argparse.Namespace, **fixed) -> TrainConfig:
     return TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
         warmup_frac=args.warmup_frac, schedule=args.schedule, patience=args.patience,
-        bucket_pool=args.bucket_pool, device=args.device, threads=args.threads, compile=args.compile, **fixed,
+        bucket_pool=args.bucket_pool, device=args.device, threads=args.threads, compile=args.compile,
+        restart_stale=args.restart_stale, **fixed,
     )

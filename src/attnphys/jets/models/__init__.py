@@ -2,15 +2,16 @@
 ``transformer`` (both on towers), and a fourth beyond the talk: ``part``, the Transformer
 with a ParT-style pairwise-interaction attention bias, at the Transformer's count.
 
-``build_model(name, **overrides)`` with no overrides gives the talk's parameter counts:
-3,270,119, 1,205,895 and 1,388,807 (``part``: 1,388,807 too). Each model names its inputs in ``model.inputs``
-(``('hl',)`` or ``('towers', 'mask')``) and holds its input standardisation in
-``model.scale`` (buffers, set from the training split).
+``build_model(name, n_features, n_classes, params)``: the sizes come from the data (17
+high-level features or 3 per tower; one output per class), ``params`` override constructor
+defaults (config key ``jets.model_params.<name>``). With the talk's sizes (``PAPER_SIZES``)
+and no overrides the parameter counts are the talk's: 3,270,119, 1,205,895 and 1,388,807
+(``part``: 1,388,807 too).
+Each model names its inputs in ``model.inputs`` (``('hl',)`` or ``('towers', 'mask')``) and
+holds its input standardisation in ``model.scale`` (buffers, set from the training split).
 """
 
 from __future__ import annotations
-
-import inspect
 
 from torch import nn
 
@@ -18,29 +19,40 @@ from attnphys.jets.models.hl_dnn import HLDNN
 from attnphys.jets.models.pair_transformer import PairTransformer
 from attnphys.jets.models.pfn import PFN
 from attnphys.jets.models.transformer import TowerTransformer
+from attnphys.jets.paper import TALK
+from attnphys.train.params import construct
 
 MODELS: dict[str, type[nn.Module]] = {
     "hl_dnn": HLDNN, "pfn": PFN, "transformer": TowerTransformer, "part": PairTransformer,
 }
-PAPER_PARAMS = {"hl_dnn": 3_270_119, "pfn": 1_205_895, "transformer": 1_388_807}
-# Beyond the talk: sized to the Transformer's count.
-TARGET_PARAMS = {**PAPER_PARAMS, "part": 1_388_807}
+# The talk's parameter counts, from the one table of the paper's figures (attnphys.jets.paper).
+PAPER_PARAMS = {model: row.n_params for model, row in TALK.items()}
+# Beyond the talk: ``part`` is sized to the Transformer's count.
+TARGET_PARAMS = {**PAPER_PARAMS, "part": PAPER_PARAMS["transformer"]}
+PAPER_SIZES = {
+    "hl_dnn": {"n_features": 17, "n_classes": 7},
+    "pfn": {"n_features": 3, "n_classes": 7},
+    "transformer": {"n_features": 3, "n_classes": 7},
+    "part": {"n_features": 3, "n_classes": 7},
+}
 
 
-def build_model(name: str, **overrides) -> nn.Module:
-    """A fresh model by name; ``overrides`` replace constructor defaults (e.g. ``width=64``)."""
+def model_class(name: str) -> type[nn.Module]:
     if name not in MODELS:
         raise ValueError(f"model: unknown name {name!r}; expected one of {sorted(MODELS)}")
-    cls = MODELS[name]
-    allowed = set(inspect.signature(cls).parameters)
-    unknown = sorted(set(overrides) - allowed)
-    if unknown:
-        raise ValueError(f"jets.model_params.{name}: unknown key(s) {unknown}; allowed {sorted(allowed)}")
-    return cls(**{key: tuple(v) if isinstance(v, list) else v for key, v in overrides.items()})
+    return MODELS[name]
+
+
+def build_model(name: str, n_features: int, n_classes: int, params: dict | None = None) -> nn.Module:
+    """A fresh model by name with sizes from the data and ``params`` checked against its constructor."""
+    return construct(model_class(name), params or {}, f"jets.model_params.{name}", n_features=n_features,
+                     n_classes=n_classes)
 
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-__all__ = ["MODELS", "PAPER_PARAMS", "TARGET_PARAMS", "build_model", "count_parameters"]
+__all__ = [
+    "MODELS", "PAPER_PARAMS", "PAPER_SIZES", "TARGET_PARAMS", "build_model", "count_parameters", "model_class",
+]

@@ -9,22 +9,20 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from attnphys.jets.models.standardise import Standardise
+from attnphys.train.standardise import Standardise
 
 
 class HLDNN(nn.Module):
-    """Multilayer perceptron on high-level features ``hl`` of shape (jets, 17)."""
+    """Multilayer perceptron on high-level features ``hl`` of shape (jets, n_features)."""
 
     inputs = ("hl",)
 
-    def __init__(
-        self, n_inputs: int = 17, width: int = 800, depth: int = 6, bottleneck: int = 64, n_classes: int = 7
-    ) -> None:
+    def __init__(self, n_features: int, n_classes: int, width: int = 800, depth: int = 6, bottleneck: int = 64) -> None:
         super().__init__()
-        self.scale = Standardise(n_inputs)
+        self.scale = Standardise(n_features)
         self.n_classes = n_classes
         layers: list[nn.Module] = []
-        size = n_inputs
+        size = n_features
         for _ in range(depth):
             layers += [nn.Linear(size, width), nn.ReLU()]
             size = width

@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from attnphys.jets.models.standardise import Standardise
+from attnphys.train.standardise import Standardise
 
 PAIR_FEATURES = ("ln_kt", "ln_z", "ln_dr", "ln_m2")
 # Floors before the logarithms: far below a calorimeter cell (0.0174 in eta) and 1 MeV^2.
@@ -58,7 +58,8 @@ class PairTransformer(nn.Module):
 
     def __init__(
         self,
-        n_features: int = 3,
+        n_features: int,
+        n_classes: int,
         d_model: int = 128,
         heads: int = 8,
         layers: int = 4,
@@ -66,7 +67,6 @@ class PairTransformer(nn.Module):
         dropout: float = 0.0,
         pair: tuple[int, ...] = (36, 20),
         head: int = 376,
-        n_classes: int = 7,
     ) -> None:
         super().__init__()
         self.scale = Standardise(n_features)
@@ -102,7 +102,9 @@ class PairTransformer(nn.Module):
         if count == 0:
             return
         mean = total / count
-        self.pair_scale.fit_to(mean, (square / count - mean**2).clamp_min(0).sqrt())
+        std = (square / count - mean**2).clamp_min(0).sqrt()
+        self.pair_scale.mean.copy_(mean.float())
+        self.pair_scale.std.copy_(torch.where(std > 0, std, torch.ones_like(std)).float())
 
     def attention_bias(self, towers: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """(jets * heads, 1 + n, 1 + n) additive attention bias; the class token's row and

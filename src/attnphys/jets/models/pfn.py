@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from attnphys.jets.models.standardise import Standardise
+from attnphys.train.standardise import Standardise
 
 
 def _mlp(sizes: list[int], last_activation: bool) -> nn.Sequential:
@@ -31,10 +31,10 @@ class PFN(nn.Module):
 
     def __init__(
         self,
-        n_features: int = 3,
+        n_features: int,
+        n_classes: int,
         phi: tuple[int, ...] = (128, 128),
         f: tuple[int, ...] = (1024, 1024),
-        n_classes: int = 7,
     ) -> None:
         super().__init__()
         self.scale = Standardise(n_features)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from attnphys.jets.models.standardise import Standardise
+from attnphys.train.standardise import Standardise
 
 
 class TowerTransformer(nn.Module):
@@ -30,14 +30,14 @@ class TowerTransformer(nn.Module):
 
     def __init__(
         self,
-        n_features: int = 3,
+        n_features: int,
+        n_classes: int,
         d_model: int = 128,
         heads: int = 8,
         layers: int = 4,
         ffn: int = 1024,
         dropout: float = 0.0,
         head: int = 384,
-        n_classes: int = 7,
         norm_first: bool = False,
     ) -> None:
         super().__init__()

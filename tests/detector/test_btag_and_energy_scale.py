@@ -1,4 +1,4 @@
-"""Shared detector pieces of the SPANet area: Delphes ATLAS energy scale and b-tagging."""
+"""Delphes ATLAS jet energy scale and b-tagging (attnphys.detector.energy_scale, .btag)."""
 
 from __future__ import annotations
 

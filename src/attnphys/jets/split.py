@@ -1,0 +1,97 @@
+"""Reader of one split of the jets dataset (the columns ``dataset_schema`` in
+``attnphys.jets.dataset`` defines) as the arrays the taggers take.
+
+- ``hl``: jet mass (GeV) and the logarithms of the 16 N-subjettiness values, in the order of
+  ``nsubjettiness.FEATURES``. tau_N spans decades and its discriminating power lies in the
+  ratios tau_N / tau_N-1 (Thaler and Van Tilburg, arXiv:1011.2268), which are differences of
+  logarithms: a linear layer forms them directly. Values below ``TAU_FLOOR`` (tau_N = 0 when a
+  jet has at most N towers) are taken at the floor;
+- ``towers``: per real tower (log pT/GeV, delta eta, delta phi) relative to the jet axis,
+  zero on padding, with the boolean ``mask`` of real towers (a prefix of each row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from attnphys.jets.nsubjettiness import FEATURES
+from attnphys.parquet import read_columns
+
+HL_COLUMNS = ("jet_mass", *FEATURES)
+TAU_FLOOR = 1e-6
+TOWER_COLUMNS = ("tower_pt", "tower_deta", "tower_dphi")
+
+
+@dataclass
+class Jets:
+    """One split of the dataset as arrays; ``towers`` is (jets, max_towers, 3)."""
+
+    path: Path
+    label: np.ndarray
+    classes: np.ndarray
+    jet_pt: np.ndarray
+    jet_mass: np.ndarray
+    hl: np.ndarray
+    towers: np.ndarray
+    mask: np.ndarray
+    length: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.label)
+
+
+def _list_column(table: pa.Table, name: str, path: Path) -> np.ndarray:
+    """A (fixed-size or equal-length) list column as a 2-D array."""
+    column = table.column(name).combine_chunks()
+    if not (pa.types.is_fixed_size_list(column.type) or pa.types.is_list(column.type)
+            or pa.types.is_large_list(column.type)):
+        raise ValueError(f"{path}: column {name!r} must be a list column, got {column.type}")
+    n = len(column)
+    if n == 0:
+        return np.zeros((0, 0), dtype=np.float32)
+    widths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
+    if (widths != widths[0]).any():
+        raise ValueError(f"{path}: column {name!r} has lists of unequal length")
+    return column.flatten().to_numpy(zero_copy_only=False).reshape(n, int(widths[0]))
+
+
+def read_jets(path: str | Path, need_towers: bool = True) -> Jets:
+    """Read one split; missing columns, NaN or a mask that is not a prefix name file and field."""
+    path = Path(path)
+    wanted = ["label", "class", "jet_pt", *HL_COLUMNS] + (["tower_mask", *TOWER_COLUMNS] if need_towers else [])
+    table = read_columns(path, wanted, "dataset split")
+    n = table.num_rows
+    scalar = {c: table.column(c).to_numpy().astype(np.float32) for c in ("jet_pt", *HL_COLUMNS)}
+    hl = np.stack([scalar["jet_mass"], *(np.log(np.maximum(scalar[c], TAU_FLOOR)) for c in FEATURES)],
+                  axis=1).astype(np.float32) if n else np.zeros((0, len(HL_COLUMNS)), np.float32)
+    if need_towers:
+        mask = _list_column(table, "tower_mask", path).astype(bool)
+        pt, deta, dphi = (_list_column(table, c, path).astype(np.float32) for c in TOWER_COLUMNS)
+        arrays = {"tower_pt": pt, "tower_deta": deta, "tower_dphi": dphi}
+        if n and any(a.shape != mask.shape for a in arrays.values()):
+            raise ValueError(f"{path}: tower columns and tower_mask differ in shape")
+        length = mask.sum(axis=1).astype(np.int64)
+        if n and (mask != (np.arange(mask.shape[1]) < length[:, None])).any():
+            raise ValueError(f"{path}: tower_mask is not a prefix (towers must come first, padding after)")
+        if n and (pt[mask] <= 0).any():
+            raise ValueError(f"{path}: tower_pt must be positive on real towers")
+        logpt = np.log(np.where(mask, pt, 1.0), dtype=np.float32)
+        towers = np.stack([logpt, deta, dphi], axis=-1) * mask[..., None]
+    else:
+        arrays = {}
+        mask = np.zeros((n, 0), dtype=bool)
+        length = np.zeros(n, dtype=np.int64)
+        towers = np.zeros((n, 0, 3), dtype=np.float32)
+    for name, values in {**scalar, **arrays}.items():
+        if not np.isfinite(values).all():
+            raise ValueError(f"{path}: column {name!r} has NaN or infinite values")
+    label = table.column("label").to_numpy().astype(np.int64)
+    if n and label.min() < 0:
+        raise ValueError(f"{path}: column 'label' has negative values")
+    return Jets(path, label, table.column("class").to_numpy(zero_copy_only=False).astype(str),
+                scalar["jet_pt"], scalar["jet_mass"], hl, towers.astype(np.float32), mask, length)
