@@ -178,6 +178,20 @@ def test_nested_subsets_are_nested_balanced_and_ignore_row_order(tmp_path, datas
         nested_subset(path, 0.0, 11, 0)
 
 
+def test_nested_subsets_rank_each_jet_of_an_event_on_its_own(dataset):
+    """The ranking is keyed on (file, entry, jet): the two jets of one event are drawn apart,
+    so a half subset splits some events (keyed on the event, it would keep whole events)."""
+    path = dataset / "train.parquet"
+    table = pq.read_table(path, columns=["source_file", "source_entry"])
+    events = [f"{f}|{e}" for f, e in zip(table.column("source_file").to_pylist(),
+                                         table.column("source_entry").to_pylist())]
+    kept = nested_subset(path, 0.5, 11, 0)
+    per_event = {}
+    for row in kept:
+        per_event[events[row]] = per_event.get(events[row], 0) + 1
+    assert 1 in per_event.values()
+
+
 def test_training_on_a_fraction_records_it(tmp_path, dataset):
     config = TrainConfig(epochs=1, batch_size=32, device="cpu", threads=1)
     train_tagger("hl_dnn", 0, *splits(dataset), *outputs(tmp_path), config, {"width": 8, "depth": 1, "bottleneck": 4},
@@ -213,7 +227,8 @@ def test_evaluation_applies_the_recorded_preprocessing(tmp_path, dataset):
     train = in_frame(read_jets(dataset / "train.parquet"), "standard")
     np.testing.assert_allclose(model.scale.mean.numpy(), train.towers[train.mask].mean(0), rtol=1e-4, atol=1e-5)
     metrics = evaluate_tagger(tmp_path / "model" / "model.pt", dataset / "test.parquet",
-                              tmp_path / "eval" / "predictions.parquet", tmp_path / "eval" / "metrics.json", device="cpu")
+                              tmp_path / "eval" / "predictions.parquet", tmp_path / "eval" / "metrics.json",
+                              device="cpu")
     assert metrics["preprocess"] == "standard"
     test = read_jets(dataset / "test.parquet")
     inputs = tuple(info["inputs"])
@@ -230,7 +245,8 @@ def test_evaluation_applies_the_recorded_preprocessing(tmp_path, dataset):
 def test_cli_refuses_augmentation_with_the_standard_frame(tmp_path, dataset):
     cmd = [sys.executable, "-m", "attnphys.cli", "jets", "train", "--model", "pfn",
            "--train", str(dataset / "train.parquet"), "--val", str(dataset / "val.parquet"),
-           "--out-model", str(tmp_path / "model.pt"), "--out-history", str(tmp_path / "history.csv"), "--epochs", "1", "--device", "cpu", "--preprocess", "standard", "--augment",
+           "--out-model", str(tmp_path / "model.pt"), "--out-history", str(tmp_path / "history.csv"),
+           "--epochs", "1", "--device", "cpu", "--preprocess", "standard", "--augment",
            "--params", json.dumps(SMALL_PFN)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 2 and "augment" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

@@ -71,7 +71,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def add_cli(subparsers) -> None:
-    p = subparsers.add_parser("trees", help="gradient-boosted trees on mass + N-subjettiness (learning-curve reference)")
+    p = subparsers.add_parser("trees", help="gradient-boosted trees on the Mass + HL inputs (learning-curve reference)")
     p.add_argument("--train", type=Path, required=True, help="train.parquet of the dataset")
     p.add_argument("--test", type=Path, required=True, help="test.parquet of the dataset")
     p.add_argument("--out-metrics", type=Path, required=True, help="metrics.json to write")

@@ -243,7 +243,7 @@ def write_markdown(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: 
         for names in pairs:
             onset = onset_of([by_model[m] for m in names], n_min, seed)
             lines.append(onset_sentence(onset, n_min))
-        lines += ["", f"Ordering by the fitted asymptotes a: "
+        lines += ["", "Ordering by the fitted asymptotes a: "
                   + " > ".join(f"{NAMES[m]} {100 * by_model[m].params[0]:.1f} %"
                                for m in sorted(TALK_ORDER, key=lambda m: -by_model[m].params[0])) + "."]
     lines += ["", "Uncertainties: parameters drawn from each fit's Gaussian covariance "
