@@ -77,10 +77,10 @@ COST = {
     "jets_build_dataset": (200, 0.004, 6, 0.002),       # jet of the flat sample (MB: data)
     "jets_train": (880, 0.0074, 17, 0.148),             # jet (MB: data); jet x epoch (s)
     "jets_evaluate": (370, 0.0074, 10, 0.02),           # test jet (MB: data)
-    # Learning curve: the training and evaluation costs of jets_train and jets_evaluate (the
-    # same stages; part trains 1.9x slower than the Transformer, measured per step, hence
-    # 2x jets_train's slope); trees: HistGradientBoosting on 17 features, small.
-    "jets_curve_train": (880, 0.0074, 17, 0.296),       # jet (MB: data); training jet x epoch (s)
+    # Learning curve: the costs of jets_train and jets_evaluate (the same stages), the time
+    # slope doubled because part takes 1.9x the Transformer's time per step (README); trees:
+    # HistGradientBoosting on 17 features, small (estimates, not yet measured).
+    "jets_curve_train": (880, 0.0074, 17, 0.296),       # jet (MB: data); train+val jet x epoch (s)
     "jets_curve_evaluate": (370, 0.0074, 10, 0.02),     # test jet (MB: data)
     "jets_curve_trees": (300, 0.001, 10, 0.005),        # jet of the training split
     "jets_build_learning_curve": (250, 0.0, 10, 0.01),  # run (s: fits and parameter draws)
@@ -190,6 +190,11 @@ def jets_test_size():
 
 def jets_train_size():
     return math.ceil(jets_dataset_size() * JETS["split"][0])
+
+
+def jets_curve_fit_size(fraction):
+    """Jets a learning-curve training passes per epoch: its training fraction plus validation."""
+    return math.ceil(jets_dataset_size() * (float(fraction) * JETS["split"][0] + JETS["split"][1]))
 
 
 # Tower frames (attnphys.jets.preprocess): "preprocess" or "preprocess+augment".

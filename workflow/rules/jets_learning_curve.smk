@@ -45,9 +45,7 @@ rule jets_curve_train:
     resources:
         gpu=gpu_request(),
         mem_mb=mem_mb("jets_curve_train", jets_dataset_size()),
-        runtime=lambda w: runtime(
-            "jets_curve_train", jets_train_size() * float(w.fraction) * JETS["train"]["epochs"]
-        ),
+        runtime=lambda w: runtime("jets_curve_train", jets_curve_fit_size(w.fraction) * JETS["train"]["epochs"]),
     conda:
         CONDA_ENV
     shell:
