@@ -20,6 +20,7 @@ include: "workflow/rules/jets_models.smk"
 include: "workflow/rules/jets_report.smk"
 # Why our classes separated less than the paper's (not part of `all`).
 include: "workflow/rules/jets_study.smk"
+include: "workflow/rules/jets_learning_curve.smk"
 # Jet-parton matching in all-hadronic ttbar with SPA-NET.
 include: "workflow/rules/spanet.smk"
 # Attention as gating.

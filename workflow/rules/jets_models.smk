@@ -33,6 +33,7 @@ rule jets_train:
         patience=JETS["train"]["patience"],
         bucket_pool=JETS["train"]["bucket_pool"],
         compile="--compile" if JETS["train"]["compile"] else "",
+        frame_flags=lambda w: jets_frame_flags(w.model, jets_main_frame()),
         base_seed=config["seed"],
         device=config["device"],
     threads: JETS["threads"]
@@ -49,7 +50,7 @@ rule jets_train:
         " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr}"
         " --weight-decay {params.weight_decay} --warmup-frac {params.warmup_frac}"
         " --schedule {params.schedule} --patience {params.patience} --bucket-pool {params.bucket_pool}"
-        " {params.compile} --params {params.model_params:q} --threads {threads} --device {params.device}"
+        " {params.compile} {params.frame_flags} --params {params.model_params:q} --threads {threads} --device {params.device}"
         " --restart-stale > {log:q} 2>&1"
 
 

@@ -2,7 +2,8 @@
 
 Writes ``predictions.parquet`` (``prob_0`` .. ``prob_{K-1}`` in label order, ``label``,
 ``pred``, ``jet_mass``, ``jet_pt``) and ``metrics.json``:
-``model, seed, classes`` (name per label), ``accuracy`` and ``per_class_accuracy``
+``model, seed, train_fraction, n_train, n_train_per_class, preprocess, augment`` (from the
+model's record), ``classes`` (name per label), ``accuracy`` and ``per_class_accuracy``
 (fractions in [0, 1]; per class keyed by class name, null for a class absent from the
 test set), ``confusion`` (counts, rows = true label, columns = predicted),
 ``n_params, n_test, jets_per_second`` (inference throughput, after one warm-up batch),
@@ -25,7 +26,7 @@ import torch
 from attnphys.files import atomic_path
 from attnphys.jets.models import MODELS, count_parameters
 from attnphys.jets.split import read_jets
-from attnphys.jets.train import jet_tensors, logits
+from attnphys.jets.train import in_frame, jet_tensors, logits
 from attnphys.train import predict, resolve_device
 from attnphys.train.options import add_device_option
 from attnphys.train.record import load_model
@@ -61,7 +62,8 @@ def evaluate_tagger(
         torch.set_num_threads(threads)
     model, info = load_model(Path(model_path), MODELS)
     inputs = tuple(info["inputs"])
-    jets = read_jets(test_path, need_towers="towers" in inputs)
+    # The tower frame the model was trained in, from its record.
+    jets = in_frame(read_jets(test_path, need_towers="towers" in inputs), info["preprocess"])
     if len(jets) == 0:
         raise ValueError(f"{test_path}: the test split has no jets")
     classes = list(info["classes"])
@@ -94,6 +96,11 @@ def evaluate_tagger(
     metrics = {
         "model": info["model"],
         "seed": info.get("seed"),
+        "train_fraction": info["train_fraction"],
+        "n_train": info["n_train"],
+        "n_train_per_class": info["n_train_per_class"],
+        "preprocess": info["preprocess"],
+        "augment": info["augment"],
         "classes": classes,
         **classification_metrics(jets.label, pred, classes),
         "n_params": count_parameters(model),

@@ -5,6 +5,10 @@ Inputs per jet (``attnphys.jets.split``): ``hl`` (jet mass + 16 N-subjettiness v
 by tower count and trimmed to their longest jet.
 Standardisation statistics come from the training split only (towers: real ones only) and
 are stored in the model's ``scale`` buffers, hence in ``model.pt``. Loss: cross-entropy.
+Tower models take an optional jet preprocessing and training-time rotations/reflections
+(``attnphys.jets.preprocess``), recorded in the model record and reapplied at evaluation; a
+learning curve trains on a nested fraction of the training split
+(``attnphys.jets.nested_subsets``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import torch
 import torch.nn.functional as F
 
 from attnphys.jets.models import MODELS, build_model, count_parameters, model_class
+from attnphys.jets.nested_subsets import nested_subset, take_rows
+from attnphys.jets.preprocess import PREPROCESS_MODES, canonical_frame, check_settings, rotate_and_reflect
 from attnphys.jets.split import Jets, read_jets
 from attnphys.seeding import integer
 from attnphys.train import TensorSet, TrainConfig, TrainResult, fit
@@ -46,13 +52,24 @@ def jet_tensors(jets: Jets, inputs: tuple[str, ...]) -> TensorSet:
 def standardise_from(model: torch.nn.Module, jets: Jets) -> None:
     """Set the model's input scaling from the training split (towers: real ones only)."""
     model.scale.fit(jets.hl if model.inputs == ("hl",) else jets.towers[jets.mask])
+    if hasattr(model, "fit_pair_scale"):
+        model.fit_pair_scale(torch.from_numpy(jets.towers), torch.from_numpy(jets.mask))
+
+
+def in_frame(jets: Jets, preprocess: str) -> Jets:
+    """``jets`` with its towers in the frame of ``preprocess`` (see attnphys.jets.preprocess)."""
+    if preprocess == "none" or jets.towers.shape[1] == 0:
+        return jets
+    return dataclasses.replace(jets, towers=canonical_frame(jets.towers, jets.mask, preprocess))
 
 
 def logits(model: torch.nn.Module, batch: dict, inputs: tuple[str, ...]) -> torch.Tensor:
     return model(*(batch[key] for key in inputs))
 
 
-def cross_entropy(model: torch.nn.Module, batch: dict, inputs: tuple[str, ...]):
+def cross_entropy(model: torch.nn.Module, batch: dict, inputs: tuple[str, ...], augment: bool = False):
+    if augment and model.training:
+        batch = {**batch, "towers": rotate_and_reflect(batch["towers"])}
     out = logits(model, batch, inputs)
     loss = F.cross_entropy(out.float(), batch["label"])
     correct = (out.argmax(dim=1) == batch["label"]).sum()
@@ -100,13 +117,27 @@ def train_tagger(
     config: TrainConfig,
     params: dict | None = None,
     base_seed: int = 0,
+    preprocess: str = "none",
+    augment: bool = False,
+    train_fraction: float = 1.0,
 ) -> TrainResult:
-    """Train one tagger on the train and val splits; write ``model_path`` and ``history_path``."""
+    """Train one tagger on the train and val splits; write ``model_path`` and ``history_path``.
+
+    ``preprocess`` and ``augment`` apply to tower models only (a ``hl_dnn`` records
+    ``none``/False); ``train_fraction`` < 1 trains on that nested subset of the training
+    split (the validation split stays whole)."""
     params = dict(params or {})
+    check_settings(preprocess, augment)
     run_seed = train_seed(base_seed, model_name, seed)
     inputs = tuple(model_class(model_name).inputs)
     towers = "towers" in inputs
-    train, val = (read_jets(path, need_towers=towers) for path in (train_path, val_path))
+    if not towers:
+        preprocess, augment = "none", False
+    train, val = (in_frame(read_jets(path, need_towers=towers), preprocess) for path in (train_path, val_path))
+    rows = np.arange(len(train))
+    if train_fraction != 1.0:
+        rows = nested_subset(train_path, train_fraction, base_seed, seed)
+        train = take_rows(train, rows)
     if len(train) == 0 or len(val) == 0:
         raise ValueError(f"{train_path}, {val_path}: empty split (train {len(train)} jets, val {len(val)} jets)")
     sizes = data_sizes(train, val, towers)
@@ -118,21 +149,33 @@ def train_tagger(
     fingerprint = {
         "model": model_name, "params": params, "seed": seed, "base_seed": base_seed,
         "train_sha1": _digest(train.label, *used(train)), "val_sha1": _digest(val.label, *used(val)),
+        "preprocess": preprocess, "augment": augment, "train_fraction": train_fraction,
     }
     extra = model_record(model_name, params, sizes, seed=seed, train_seed=run_seed, classes=classes,
-                         inputs=list(inputs), n_params=count_parameters(model), n_train=len(train), n_val=len(val))
+                         inputs=list(inputs), n_params=count_parameters(model), n_train=len(train), n_val=len(val),
+                         preprocess=preprocess, augment=augment, train_fraction=train_fraction,
+                         n_train_per_class=np.bincount(train.label, minlength=sizes["n_classes"]).tolist(),
+                         train_rows=rows.tolist())
     config = dataclasses.replace(config, seed=run_seed)
     log.info("%s seed %d: %d parameters, %d train / %d val jets", model_name, seed,
              extra["n_params"], len(train), len(val))
-    loss_fn = functools.partial(cross_entropy, inputs=inputs)
+    loss_fn = functools.partial(cross_entropy, inputs=inputs, augment=augment)
     return fit(model, jet_tensors(train, inputs), jet_tensors(val, inputs), loss_fn, config,
                Path(model_path), fingerprint, history_path=Path(history_path), extra=extra)
 
 
 def _run(args: argparse.Namespace) -> int:
     train_tagger(args.model, args.seed, args.train, args.val, args.out_model, args.out_history, train_config(args),
-                 args.params, args.base_seed)
+                 args.params, args.base_seed, args.preprocess, args.augment, args.train_fraction)
     return 0
+
+
+def add_frame_options(parser: argparse.ArgumentParser) -> None:
+    """``--preprocess`` and ``--augment`` of the tower models (ignored by ``hl_dnn``)."""
+    parser.add_argument("--preprocess", choices=PREPROCESS_MODES, default="none",
+                        help="tower frame: none, centre (pT centroid) or standard (centre, rotate, flip)")
+    parser.add_argument("--augment", action="store_true",
+                        help="random rotations about the jet axis and reflections of the towers while training")
 
 
 def add_cli(subparsers) -> None:
@@ -145,5 +188,8 @@ def add_cli(subparsers) -> None:
     p.add_argument("--out-model", type=Path, required=True, help="model.pt to write (checkpoint_last.pt goes beside it)")
     p.add_argument("--out-history", type=Path, required=True, help="history.csv to write")
     add_params_option(p, "the model's constructor")
+    add_frame_options(p)
+    p.add_argument("--train-fraction", type=float, default=1.0,
+                   help="train on this nested, class-balanced fraction of the training split (0 < F <= 1)")
     add_train_options(p)
     p.set_defaults(func=_run)
