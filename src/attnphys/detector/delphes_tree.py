@@ -19,8 +19,9 @@ needed leaf up front, then yields the collections in bounded-memory steps
 (:meth:`DelphesTree.steps`) or whole (:meth:`DelphesTree.read`, and :func:`read_collection`
 for one collection), as per-event records with short field names (``ET``, ``PID``).
 Bad input raises FileNotFoundError (missing file) or ValueError naming the file and the
-leaf: truncated or corrupt file, no tree ``Delphes``, an RNTuple instead of a TTree, a
-missing collection or leaf, baskets that do not decompress.
+leaf: truncated (``attnphys.validate.delphes``) or corrupt file, no tree ``Delphes``, an RNTuple instead of a TTree, a
+missing collection or leaf, baskets that do not decompress, a leaf that is no list of numbers, non-finite values and
+negative ``ET`` or ``PT`` (the first bad event named).
 
 ``Particle`` holds the hard-process record (attnphys.event_record.hard_process); a real
 Delphes file holds the full generator record there. Indices M1, M2, D1, D2 are 0-based
@@ -42,6 +43,7 @@ import uproot
 
 from attnphys.detector.calorimeter import TOWER_FIELDS
 from attnphys.files import atomic_path, existing
+from attnphys.validate.delphes import check_collection, check_header, check_kinematics
 
 TREE = "Delphes"
 STEP_SIZE = "64 MB"  # memory bound of one read step
@@ -90,6 +92,7 @@ def open_delphes(path: str | os.PathLike, collections: Mapping[str, Sequence[str
     Use the result as a context manager; it closes the file.
     """
     path = existing(path, "Delphes ROOT file")
+    check_header(path)
     try:
         handle = uproot.open(path)
     except Exception as err:
@@ -135,7 +138,7 @@ class DelphesTree:
                 arrays, report = next(iterator, (None, None))
             if arrays is None:
                 return
-            yield report.tree_entry_start, self._records(arrays)
+            yield report.tree_entry_start, self._records(arrays, report.tree_entry_start)
 
     def read(self) -> dict[str, ak.Array]:
         """{collection: records} of the whole tree."""
@@ -143,12 +146,15 @@ class DelphesTree:
             arrays = self.tree.arrays(filter_name=list(self.leaves), library="ak")
         return self._records(arrays)
 
-    def _records(self, arrays: ak.Array) -> dict[str, ak.Array]:
-        return {
-            collection: ak.zip({field: arrays[leaf] for leaf, (coll, field) in self.leaves.items()
-                                if coll == collection}, depth_limit=2)
-            for collection in self.collections
-        }
+    def _records(self, arrays: ak.Array, first_entry: int = 0) -> dict[str, ak.Array]:
+        """Validated records per collection (``attnphys.validate.delphes``)."""
+        records = {}
+        for collection in self.collections:
+            fields = {field: arrays[leaf] for leaf, (coll, field) in self.leaves.items() if coll == collection}
+            check_collection(self.path, collection, fields, first_entry)
+            check_kinematics(self.path, collection, fields, first_entry)
+            records[collection] = ak.zip(fields, depth_limit=2)
+        return records
 
     @contextmanager
     def _reading(self):
