@@ -8,12 +8,18 @@
   jet has at most N towers) are taken at the floor;
 - ``towers``: per real tower (log pT/GeV, delta eta, delta phi) relative to the jet axis,
   zero on padding, with the boolean ``mask`` of real towers (a prefix of each row).
+
+``classes`` is the class list the dataset stage recorded in the split (None for files
+without it); labels and class names are checked against the model's classes by
+``attnphys.validate.dataset.check_split``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+import json
 
 import numpy as np
 import pyarrow as pa
@@ -40,6 +46,7 @@ class Jets:
     towers: np.ndarray
     mask: np.ndarray
     length: np.ndarray
+    class_list: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.label)
@@ -65,6 +72,11 @@ def read_jets(path: str | Path, need_towers: bool = True) -> Jets:
     path = Path(path)
     wanted = ["label", "class", "jet_pt", *HL_COLUMNS] + (["tower_mask", *TOWER_COLUMNS] if need_towers else [])
     table = read_columns(path, wanted, "dataset split")
+    if not pa.types.is_integer(table.schema.field("label").type):
+        raise ValueError(f"{path}: column label: expected integers, got {table.schema.field('label').type}")
+    if any(table.column(c).null_count for c in wanted):
+        name = next(c for c in wanted if table.column(c).null_count)
+        raise ValueError(f"{path}: column {name}: null values")
     n = table.num_rows
     scalar = {c: table.column(c).to_numpy().astype(np.float32) for c in ("jet_pt", *HL_COLUMNS)}
     hl = np.stack([scalar["jet_mass"], *(np.log(np.maximum(scalar[c], TAU_FLOOR)) for c in FEATURES)],
@@ -94,4 +106,18 @@ def read_jets(path: str | Path, need_towers: bool = True) -> Jets:
     if n and label.min() < 0:
         raise ValueError(f"{path}: column 'label' has negative values")
     return Jets(path, label, table.column("class").to_numpy(zero_copy_only=False).astype(str),
-                scalar["jet_pt"], scalar["jet_mass"], hl, towers.astype(np.float32), mask, length)
+                scalar["jet_pt"], scalar["jet_mass"], hl, towers.astype(np.float32), mask, length,
+                _class_list(path, table.schema.metadata or {}))
+
+
+def _class_list(path: Path, metadata: dict) -> list[str] | None:
+    raw = metadata.get(b"attnphys.classes")
+    if raw is None:
+        return None
+    try:
+        classes = json.loads(raw)
+    except ValueError as err:
+        raise ValueError(f"{path}: metadata attnphys.classes: not JSON ({err})") from err
+    if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+        raise ValueError(f"{path}: metadata attnphys.classes: expected a list of class names, got {classes!r}")
+    return classes
