@@ -15,6 +15,7 @@ import h5py
 import numpy as np
 
 from attnphys.files import atomic_path, existing
+from attnphys.validate.spanet import check_physical
 
 JET_FIELDS = ("pt", "eta", "phi", "mass", "btag")
 TOPS = ("t1", "t2")
@@ -124,7 +125,8 @@ def read_h5(path: str | os.PathLike) -> MatchingData:
 
 
 def validate(data: MatchingData, source: str) -> None:
-    """Check shapes, finite jet values and target indices pointing at real jets."""
+    """Check shapes, finite jet values, target indices pointing at real jets, and the physics
+    (``attnphys.validate.spanet``: no negative pT, no jet targeted twice in an event)."""
     n, j = data.mask.shape
     for name in JET_FIELDS:
         arr = getattr(data, name)
@@ -153,6 +155,8 @@ def validate(data: MatchingData, source: str) -> None:
                 raise ValueError(
                     f"{source}: TARGETS/{top}/{parton} index {idx[ev]} points at a padded jet in event {ev}"
                 )
+    check_physical(source, data.mask, data.pt, data.targets,
+                   [f"TARGETS/{top}/{parton}" for top in TOPS for parton in PARTONS])
 
 
 def _dataset(f: h5py.File, path: str, key: str) -> np.ndarray:
