@@ -161,8 +161,17 @@ class DelphesTree:
         try:
             yield
         except Exception as err:
-            raise ValueError(f"{self.path}: reading tree {TREE} failed (truncated or corrupt file?): "
-                             f"{type(err).__name__}: {err}") from err
+            raise ValueError(f"{self.path}: leaf {self._failing_leaf()}: reading tree {TREE} failed (truncated or "
+                             f"corrupt file?): {type(err).__name__}: {err}") from err
+
+    def _failing_leaf(self) -> str:
+        """The first asked leaf that does not read on its own (called only after a failure)."""
+        for leaf, (collection, field) in self.leaves.items():
+            try:
+                self.tree[leaf].array(library="np")
+            except Exception:
+                return f"{collection}.{field}"
+        return "(several)"
 
     def close(self) -> None:
         self.handle.close()
