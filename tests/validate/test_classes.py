@@ -1,0 +1,131 @@
+"""Classes flow from the config, and labels are checked before the first epoch.
+
+A subset run with ``classes: ["1", "2"]`` (dataset -> train -> evaluate -> report, the real
+stages) has exactly two outputs and reports exactly those two classes, with per-class
+accuracies equal to the ones counted from the predictions. Splits with float labels,
+labels out of range, class names that disagree with the labels, or another class order are
+refused with exit status 2 naming the file and the column, before training starts (no
+model, history or checkpoint is written) or before evaluation writes anything.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from attnphys.jets.dataset import CLASSES_METADATA
+from attnphys.train.engine import load_weights
+
+SMALL = json.dumps({"width": 16, "depth": 1, "bottleneck": 8})
+
+
+@pytest.fixture
+def dataset(towers_files, tmp_path, run_stage, faults):
+    out = tmp_path / "dataset"
+    assert run_stage(*faults.dataset_args(list(towers_files.values()), out)).status == 0
+    return out
+
+
+def train_args(dataset, out, *extra, train=None, val=None):
+    return ["jets", "train", "--model", "hl_dnn", "--train", train or dataset / "train.parquet",
+            "--val", val or dataset / "val.parquet", "--out-model", out / "model.pt",
+            "--out-history", out / "history.csv", "--epochs", 15, "--patience", 15, "--batch-size", 16, "--lr", 0.01,
+            "--device", "cpu", "--threads", 1, "--params", SMALL, *extra]
+
+
+def evaluate_args(model, test, out):
+    return ["jets", "evaluate", "--checkpoint", model, "--test", test, "--out-predictions",
+            out / "predictions.parquet", "--out-metrics", out / "metrics.json", "--device", "cpu"]
+
+
+def test_two_class_subset_reports_exactly_those_classes(dataset, tmp_path, run_stage, faults):
+    models = tmp_path / "models" / "hl_dnn" / "seed0"
+    assert run_stage(*train_args(dataset, models, "--classes", "1", "2")).status == 0
+    record = load_weights(models / "model.pt")["extra"]
+    assert record["classes"] == ["1", "2"] and record["sizes"]["n_classes"] == 2
+    evals = tmp_path / "eval" / "hl_dnn" / "seed0"
+    assert run_stage(*evaluate_args(models / "model.pt", dataset / "test.parquet", evals)).status == 0
+    metrics = json.loads((evals / "metrics.json").read_text())
+    predictions = pd.read_parquet(evals / "predictions.parquet")
+    assert metrics["classes"] == ["1", "2"] and list(metrics["per_class_accuracy"]) == ["1", "2"]
+    assert [c for c in predictions.columns if c.startswith("prob_")] == ["prob_0", "prob_1"]
+    for label, name in enumerate(["1", "2"]):
+        rows = predictions[predictions["label"] == label]
+        assert len(rows) > 0
+        assert metrics["per_class_accuracy"][name] == pytest.approx((rows["pred"] == label).mean())
+    assert np.array(metrics["confusion"]).shape == (2, 2)
+    assert min(metrics["per_class_accuracy"].values()) > 0.8  # light vs heavy jets: separable in mass
+
+    report = tmp_path / "report"
+    outcome = run_stage(
+        "jets", "report", "--models", "hl_dnn", "--seeds", 0, "--metrics", evals / "metrics.json",
+        "--predictions", evals / "predictions.parquet", "--histories", models / "history.csv",
+        *[a for s in ("train", "val", "test") for a in (f"--{s}", dataset / f"{s}.parquet")],
+        "--dataset-summary", dataset / "summary.json", "--mass-window", 300, 700, "--pt-window", 1000, 1200,
+        "--out-summary", report / "summary.csv", "--out-markdown", report / "report.md",
+        "--out-confusion", report / "confusion.png", "--out-accuracy-vs-mass", report / "acc.png",
+        "--out-spectra", report / "spectra.png", "--out-curves", report / "curves.png")
+    assert outcome.status == 0, outcome
+    text = (report / "report.md").read_text()
+    header = next(line for line in text.splitlines() if line.startswith("| Model") and "Inference" in line)
+    assert [c.strip() for c in header.strip("|").split("|")] == ["Model", "1", "2", "Inference [jets/s]"]
+
+
+def _rewrite(path, out, change):
+    table = pq.read_table(path)
+    pq.write_table(change(table), out)
+    return out
+
+
+def _set(table, name, array):
+    return table.set_column(table.schema.get_field_index(name), name, array)
+
+
+def test_bad_labels_are_refused_before_the_first_epoch(dataset, tmp_path, run_stage, faults):
+    out = tmp_path / "model"
+    val = dataset / "val.parquet"
+    cases = {
+        "float labels": (lambda t: _set(t, "label", pc.cast(t["label"], pa.float64())), "column label", "integers"),
+        "label out of range": (lambda t: _set(t, "label", pa.array(np.where(np.arange(t.num_rows) == 3, 7,
+                                                                              t["label"].to_numpy()))),
+                               "column label", "label 7 in row 3"),
+        "class disagrees": (lambda t: _set(t, "class", pa.array(["2"] * t.num_rows)), "column class", "row 0"),
+        "other class order": (lambda t: t.replace_schema_metadata({CLASSES_METADATA: json.dumps(["2", "1"])}),
+                              "metadata attnphys.classes", "['2', '1']"),
+    }
+    for name, (change, field, detail) in cases.items():
+        bad = _rewrite(val, tmp_path / f"{name.replace(' ', '_')}.parquet", change)
+        faults.refused(run_stage(*train_args(dataset, out, "--classes", "1", "2", val=bad)), bad, field, detail)
+        assert not out.exists(), name
+    faults.refused(run_stage(*train_args(dataset, out, "--classes", "1", "2", "4q")), "train.parquet",
+                   "metadata attnphys.classes", "['1', '2', '4q']")
+    assert not out.exists()
+
+
+def test_evaluation_refuses_a_test_split_of_another_class_order(dataset, tmp_path, run_stage, faults):
+    models = tmp_path / "model"
+    assert run_stage(*train_args(dataset, models, "--classes", "1", "2")).status == 0
+    test = dataset / "test.parquet"
+    swapped = _rewrite(test, tmp_path / "swapped.parquet", lambda t: _set(
+        t.replace_schema_metadata({CLASSES_METADATA: json.dumps(["2", "1"])}), "label",
+        pc.subtract(pa.scalar(1, pa.int64()), t["label"])))
+    evals = tmp_path / "eval"
+    faults.refused(run_stage(*evaluate_args(models / "model.pt", swapped, evals)), swapped,
+                   "metadata attnphys.classes", "['2', '1']")
+    unrecorded = _rewrite(test, tmp_path / "unrecorded.parquet", lambda t: _set(
+        t.replace_schema_metadata({}), "label", pc.subtract(pa.scalar(1, pa.int64()), t["label"])))
+    faults.refused(run_stage(*evaluate_args(models / "model.pt", unrecorded, evals)), unrecorded, "column class")
+    assert not evals.exists()
+
+    cut = tmp_path / "cut.pt"
+    cut.write_bytes((models / "model.pt").read_bytes()[:5000])
+    faults.refused(run_stage(*evaluate_args(cut, test, evals)), cut, "checkpoint")
+    with pytest.raises(SystemExit):
+        run_stage(*evaluate_args(models / "model.pt", test, evals), "--batch-size", "0")
+    assert not evals.exists()
