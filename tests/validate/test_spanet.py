@@ -1,0 +1,91 @@
+"""Fault suite of the SPANet HDF5 input: bad files built from one valid file are refused with
+exit status 2 and one line naming the file and the dataset (and the event)."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pytest
+
+from attnphys.spanet.h5layout import MatchingData, read_h5, write_h5
+from attnphys.validate import BadInput
+
+
+def valid_events(n=40, j=8, seed=2) -> MatchingData:
+    rng = np.random.default_rng(seed)
+    njets = rng.integers(6, j + 1, size=n)
+    mask = np.arange(j)[None] < njets[:, None]
+    fields = {name: np.where(mask, rng.uniform(lo, hi, (n, j)), 0).astype(np.float32)
+              for name, lo, hi in (("pt", 25, 200), ("eta", -2.5, 2.5), ("phi", -3, 3), ("mass", 2, 20), ("btag", 0, 1))}
+    targets = np.stack([rng.permutation(k)[:6] for k in njets]).reshape(n, 2, 3).astype(np.int64)
+    return MatchingData(mask, **fields, targets=targets)
+
+
+@pytest.fixture
+def h5_file(tmp_path):
+    path = tmp_path / "valid.h5"
+    write_h5(path, valid_events())
+    return path
+
+
+def chi2_args(path, out):
+    return ["spanet", "evaluate", "--method", "chi2", "--input", path, "--out", out]
+
+
+def _edit(path, key, change):
+    with h5py.File(path, "r+") as f:
+        values = f[key][()]
+        del f[key]
+        f.create_dataset(key, data=change(values))
+
+
+def test_valid_file_is_evaluated(h5_file, tmp_path, run_stage):
+    assert run_stage(*chi2_args(h5_file, tmp_path / "out.csv")).status == 0
+
+
+FAULTS = {
+    "duplicate target": ("TARGETS/t2/q1", None, "TARGETS/t2/b and TARGETS/t2/q1", "event 4"),
+    "negative pt": ("INPUTS/Source/pt", lambda v: np.where((np.arange(v.size) == 8 * 5).reshape(v.shape), -30.0, v),
+                    "INPUTS/Source/pt", "event 5"),
+    "nan eta": ("INPUTS/Source/eta", lambda v: np.where((np.arange(v.size) == 8 * 2 + 1).reshape(v.shape), np.nan, v),
+                "INPUTS/Source/eta", "event 2"),
+    "retyped target": ("TARGETS/t1/b", lambda v: v.astype(np.float32), "TARGETS/t1/b", "integer"),
+    "wrong shape": ("INPUTS/Source/mass", lambda v: v[:, :5], "INPUTS/Source/mass", "shape"),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_bad_values_are_refused(h5_file, tmp_path, run_stage, faults, fault):
+    key, change, field, detail = FAULTS[fault]
+    if fault == "duplicate target":
+        with h5py.File(h5_file, "r") as f:
+            b = f["TARGETS/t2/b"][()]
+        change = lambda v: np.where(np.arange(len(v)) == 4, b, v)  # noqa: E731  q1 of top 2 = its b jet
+    _edit(h5_file, key, change)
+    out = tmp_path / "out" / "summary.csv"
+    faults.refused(run_stage(*chi2_args(h5_file, out)), h5_file, field, detail)
+    assert not out.parent.exists()
+
+
+def test_renamed_dataset_and_cut_file(h5_file, tmp_path, run_stage, faults):
+    renamed = tmp_path / "renamed.h5"
+    renamed.write_bytes(h5_file.read_bytes())
+    with h5py.File(renamed, "r+") as f:
+        f.move("INPUTS/Source/btag", "INPUTS/Source/btagged")
+    faults.refused(run_stage(*chi2_args(renamed, tmp_path / "a.csv")), renamed, "INPUTS/Source/btag")
+    data = h5_file.read_bytes()
+    for keep in (0, 8, 512, len(data) // 2, len(data) - 10):
+        cut = tmp_path / f"cut{keep}.h5"
+        cut.write_bytes(data[:keep])
+        faults.refused(run_stage(*chi2_args(cut, tmp_path / "b.csv")), cut)
+    assert not (tmp_path / "a.csv").exists() and not (tmp_path / "b.csv").exists()
+
+
+def test_writer_refuses_what_the_reader_refuses(tmp_path):
+    data = valid_events()
+    data.targets[3, 1, 2] = data.targets[3, 0, 0]
+    with pytest.raises(BadInput, match="TARGETS/t1/b and TARGETS/t2/q2: the same jet .* in event 3"):
+        write_h5(tmp_path / "dup.h5", data)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(FileNotFoundError):
+        read_h5(tmp_path / "dup.h5")
