@@ -15,6 +15,7 @@ import pytest
 from attnphys.cli import main
 from attnphys.jets.generate import generate_chunk
 from attnphys.jets.ingest import TOWER_SCHEMA
+from attnphys.spanet.h5layout import MatchingData
 
 PT_WINDOW = (1000.0, 1200.0)
 MASS_WINDOW = (300.0, 700.0)
@@ -124,3 +125,20 @@ def dataset_args(towers: list[Path], out: Path, classes=("1", "2"), *extra) -> l
     outs = [f for s in ("train", "val", "test") for f in (f"--out-{s}", out / f"{s}.parquet")]
     return ["jets", "dataset", *towers, *outs, "--out-summary", out / "summary.json", "--classes", *classes,
             "--jets-per-class", 60, "--flatten-bins", 1, 1, "--seed", 1, *extra]
+
+
+def valid_events(n: int = 40, j: int = 8, seed: int = 2) -> MatchingData:
+    """``n`` all-hadronic ttbar events in SPANet's layout, 6 to ``j`` jets, every parton matched."""
+    rng = np.random.default_rng(seed)
+    njets = rng.integers(6, j + 1, size=n)
+    mask = np.arange(j)[None] < njets[:, None]
+    fields = {name: np.where(mask, rng.uniform(lo, hi, (n, j)), 0).astype(np.float32)
+              for name, lo, hi in (("pt", 25, 200), ("eta", -2.5, 2.5), ("phi", -3, 3), ("mass", 2, 20),
+                                   ("btag", 0, 1))}
+    targets = np.stack([rng.permutation(k)[:6] for k in njets]).reshape(n, 2, 3).astype(np.int64)
+    return MatchingData(mask, **fields, targets=targets)
+
+
+@pytest.fixture
+def spanet_events():
+    return valid_events

@@ -7,24 +7,14 @@ import h5py
 import numpy as np
 import pytest
 
-from attnphys.spanet.h5layout import MatchingData, read_h5, write_h5
+from attnphys.spanet.h5layout import read_h5, write_h5
 from attnphys.validate import BadInput
 
 
-def valid_events(n=40, j=8, seed=2) -> MatchingData:
-    rng = np.random.default_rng(seed)
-    njets = rng.integers(6, j + 1, size=n)
-    mask = np.arange(j)[None] < njets[:, None]
-    fields = {name: np.where(mask, rng.uniform(lo, hi, (n, j)), 0).astype(np.float32)
-              for name, lo, hi in (("pt", 25, 200), ("eta", -2.5, 2.5), ("phi", -3, 3), ("mass", 2, 20), ("btag", 0, 1))}
-    targets = np.stack([rng.permutation(k)[:6] for k in njets]).reshape(n, 2, 3).astype(np.int64)
-    return MatchingData(mask, **fields, targets=targets)
-
-
 @pytest.fixture
-def h5_file(tmp_path):
+def h5_file(tmp_path, spanet_events):
     path = tmp_path / "valid.h5"
-    write_h5(path, valid_events())
+    write_h5(path, spanet_events())
     return path
 
 
@@ -81,8 +71,8 @@ def test_renamed_dataset_and_cut_file(h5_file, tmp_path, run_stage, faults):
     assert not (tmp_path / "a.csv").exists() and not (tmp_path / "b.csv").exists()
 
 
-def test_writer_refuses_what_the_reader_refuses(tmp_path):
-    data = valid_events()
+def test_writer_refuses_what_the_reader_refuses(tmp_path, spanet_events):
+    data = spanet_events()
     data.targets[3, 1, 2] = data.targets[3, 0, 0]
     with pytest.raises(BadInput, match="TARGETS/t1/b and TARGETS/t2/q2: the same jet .* in event 3"):
         write_h5(tmp_path / "dup.h5", data)
