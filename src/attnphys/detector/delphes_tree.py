@@ -43,6 +43,7 @@ import uproot
 
 from attnphys.detector.calorimeter import TOWER_FIELDS
 from attnphys.files import atomic_path, existing
+from attnphys.validate import brief
 from attnphys.validate.delphes import check_collection, check_header, check_kinematics
 
 TREE = "Delphes"
@@ -96,7 +97,7 @@ def open_delphes(path: str | os.PathLike, collections: Mapping[str, Sequence[str
     try:
         handle = uproot.open(path)
     except Exception as err:
-        raise ValueError(f"{path}: not a readable ROOT file (truncated or corrupt?): {err}") from err
+        raise ValueError(f"{path}: not a readable ROOT file (truncated or corrupt?): {brief(err)}") from err
     try:
         return DelphesTree(path, handle, collections)
     except BaseException:
@@ -113,7 +114,7 @@ class DelphesTree:
         try:
             self.tree = handle[TREE]
         except Exception as err:
-            raise ValueError(f"{path}: no readable tree {TREE!r} (keys: {handle.keys()}): {err}") from err
+            raise ValueError(f"{path}: no readable tree {TREE!r} (keys: {handle.keys()}): {brief(err)}") from err
         if not isinstance(self.tree, uproot.behaviors.TTree.TTree):
             raise ValueError(f"{path}: {TREE!r} is a {handle.classname_of(TREE)}, expected a TTree "
                              "(as Delphes writes)")
@@ -162,7 +163,7 @@ class DelphesTree:
             yield
         except Exception as err:
             raise ValueError(f"{self.path}: leaf {self._failing_leaf()}: reading tree {TREE} failed (truncated or "
-                             f"corrupt file?): {type(err).__name__}: {err}") from err
+                             f"corrupt file?): {brief(err)}") from err
 
     def _failing_leaf(self) -> str:
         """The first asked leaf that does not read on its own (called only after a failure)."""

@@ -15,6 +15,7 @@ import h5py
 import numpy as np
 
 from attnphys.files import atomic_path, existing
+from attnphys.validate import brief
 from attnphys.validate.spanet import check_physical
 
 JET_FIELDS = ("pt", "eta", "phi", "mass", "btag")
@@ -95,7 +96,7 @@ def read_h5(path: str | os.PathLike) -> MatchingData:
     try:
         f = h5py.File(path, "r")
     except OSError as err:
-        raise ValueError(f"{path}: not a readable HDF5 file ({err})") from err
+        raise ValueError(f"{path}: not a readable HDF5 file ({brief(err)})") from err
     with f:
         mask = _dataset(f, path, "INPUTS/Source/MASK")
         if mask.ndim != 2:
@@ -161,8 +162,15 @@ def validate(data: MatchingData, source: str) -> None:
 
 def _dataset(f: h5py.File, path: str, key: str) -> np.ndarray:
     group = key.rsplit("/", 1)[0]
-    if group not in f:
+    try:
+        present = group in f
+    except (OSError, RuntimeError, KeyError, TypeError) as err:
+        raise ValueError(f"{path}: {group}: unreadable (corrupt file?): {brief(err)}") from err
+    if not present:
         raise ValueError(f"{path}: missing group {group}")
-    if key not in f or not isinstance(f[key], h5py.Dataset):
-        raise ValueError(f"{path}: missing dataset {key}")
-    return f[key][()]
+    try:
+        if key not in f or not isinstance(f[key], h5py.Dataset):
+            raise ValueError(f"{path}: missing dataset {key}")
+        return f[key][()]
+    except (OSError, RuntimeError, KeyError, TypeError) as err:
+        raise ValueError(f"{path}: {key}: unreadable (corrupt file?): {brief(err)}") from err

@@ -30,6 +30,11 @@ class BadInput(ValueError):
         super().__init__(f"{source}: {field}: {problem}")
 
 
+def brief(err: BaseException) -> str:
+    """A library's error as one line (``Type: message``), for messages that quote it."""
+    return f"{type(err).__name__}: {' '.join(str(err).split())}"
+
+
 def first_bad(bad: np.ndarray) -> int:
     """Index of the first True of a boolean array (``bad.any()`` must hold)."""
     return int(np.flatnonzero(np.asarray(bad).ravel())[0])
@@ -43,4 +48,4 @@ def describe(values: np.ndarray, bad: np.ndarray) -> str:
     return repr(value.item() if hasattr(value, "item") else value)
 
 
-__all__ = ["BadInput", "describe", "first_bad"]
+__all__ = ["BadInput", "brief", "describe", "first_bad"]
