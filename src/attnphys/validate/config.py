@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from attnphys.validate.model_params import check_params, from_source, registry_from_source
+from attnphys.validate.model_params import Keyword, check_params, from_class, from_source, registry_from_source
 
 PACKAGE = Path(__file__).resolve().parents[1]
 SPLITS = ("jets", "spanet", "neutron_stars")
@@ -40,15 +40,27 @@ def check_config(cfg: dict) -> None:
     for name, (lo, hi) in cfg.get("neutron_stars", {}).get("prior", {}).items():
         if not lo < hi:
             raise ValueError(f"config key neutron_stars.prior.{name}: empty box, low {lo} must be below high {hi}")
-    models = registry_from_source(PACKAGE / "jets" / "models" / "__init__.py", "MODELS")
+    models = jet_models()
     for model, params in cfg["jets"].get("model_params", {}).items():
         if model not in models:
             raise ValueError(f"config key jets.model_params.{model}: unknown model; expected one of {sorted(models)}")
-        check_params(params, from_source(*models[model]), f"config key jets.model_params.{model}", JET_SIZES)
+        check_params(params, models[model], f"config key jets.model_params.{model}", JET_SIZES)
     for key, module, cls, sizes in AREA_MODELS:
         area, leaf = key.split(".")
         if area in cfg and leaf in cfg[area]:
             check_params(cfg[area][leaf], from_source(module, cls), f"config key {key}", sizes)
+
+
+def jet_models() -> dict[str, list[Keyword]]:
+    """Constructor keywords of every jet tagger of ``attnphys.jets.models.MODELS``, read from the
+    sources; a registry that is no plain dict literal is imported instead (torch, seconds)."""
+    try:
+        registry = registry_from_source(PACKAGE / "jets" / "models" / "__init__.py", "MODELS")
+        return {name: from_source(*where) for name, where in registry.items()}
+    except (ValueError, KeyError, AttributeError, OSError, SyntaxError):
+        from attnphys.jets.models import MODELS
+
+        return {name: from_class(cls) for name, cls in MODELS.items()}
 
 
 def _finite(node, key: str) -> None:
