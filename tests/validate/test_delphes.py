@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 import uproot
 
-from attnphys.detector.delphes_tree import TREE, read_collection
 from attnphys.detector.calorimeter import TOWER_FIELDS
-from attnphys.detector.delphes_tree import PARTICLE_FIELDS
+from attnphys.detector.delphes_tree import PARTICLE_FIELDS, TREE, read_collection
 
 
 def ingest_args(path, out):

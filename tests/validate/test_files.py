@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from attnphys.cli import one_line
-from attnphys.files import atomic_path
 
 SPANET_PARAMS = {"dim": 8, "heads": 2, "layers": 1, "tensor_dim": 4}
 

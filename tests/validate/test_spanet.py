@@ -79,3 +79,17 @@ def test_writer_refuses_what_the_reader_refuses(tmp_path, spanet_events):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(FileNotFoundError):
         read_h5(tmp_path / "dup.h5")
+
+
+@pytest.mark.parametrize(("stats", "field"), [("{not json", "not valid JSON"), ('{"generated": 10, "selected": 4}', "field seconds"),
+                                              ('{"generated": -1, "selected": 4, "seconds": 1.0}', "field generated"),
+                                              ('{"generated": 10, "selected": 4, "seconds": NaN}', "field seconds")])
+def test_chunk_statistics_are_checked(h5_file, tmp_path, run_stage, faults, stats, field):
+    bad = tmp_path / "stats.json"
+    bad.write_text(stats)
+    out = tmp_path / "dataset"
+    outcome = run_stage("spanet", "dataset", "--chunks", h5_file, "--chunk-stats", bad, "--seed", 1,
+                        *[a for s in ("train", "val", "test") for a in (f"--out-{s}", out / f"{s}.h5")],
+                        "--out-summary", out / "dataset.json")
+    faults.refused(outcome, bad, field)
+    assert not out.exists()

@@ -16,10 +16,9 @@ without it); labels and class names are checked against the model's classes by
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
-
-import json
 
 import numpy as np
 import pyarrow as pa

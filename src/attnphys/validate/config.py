@@ -13,7 +13,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from attnphys.validate.model_params import Keyword, check_params, from_class, from_source, registry_from_source
+from attnphys.validate.model_params import (
+    Keyword,
+    check_params,
+    from_class,
+    from_source,
+    registry_from_source,
+)
 
 PACKAGE = Path(__file__).resolve().parents[1]
 SPLITS = ("jets", "spanet", "neutron_stars")
