@@ -129,3 +129,36 @@ def test_evaluation_refuses_a_test_split_of_another_class_order(dataset, tmp_pat
     with pytest.raises(SystemExit):
         run_stage(*evaluate_args(models / "model.pt", test, evals), "--batch-size", "0")
     assert not evals.exists()
+
+
+def _fixed_lists(table, name, change):
+    values = np.array(table[name].to_pylist())
+    change(values)
+    width = values.shape[1]
+    return _set(table, name, pa.FixedSizeListArray.from_arrays(pa.array(values.ravel()), width))
+
+
+SPLIT_FAULTS = {
+    "nan jet mass": ("hl_dnn", lambda t: _set(t, "jet_mass", pa.array(
+        np.where(np.arange(t.num_rows) == 2, np.nan, t["jet_mass"].to_numpy()), pa.float32())),
+        "column jet_mass", "row 2"),
+    "inf tau": ("hl_dnn", lambda t: _set(t, "tau2_b1", pa.array(
+        np.where(np.arange(t.num_rows) == 4, np.inf, t["tau2_b1"].to_numpy()), pa.float32())), "column tau2_b1", "row 4"),
+    "mask with a gap": ("pfn", lambda t: _fixed_lists(t, "tower_mask", lambda v: v.__setitem__((5, 0), False)),
+                        "column tower_mask", "row 5"),
+    "zero tower pt": ("pfn", lambda t: _fixed_lists(t, "tower_pt", lambda v: v.__setitem__((1, 0), 0.0)),
+                      "column tower_pt", "row 1"),
+    "null class": ("hl_dnn", lambda t: _set(t, "class", pa.array([None] + t["class"].to_pylist()[1:], pa.string())),
+                   "column class", "null"),
+}
+
+
+@pytest.mark.parametrize("fault", list(SPLIT_FAULTS))
+def test_bad_split_values_are_refused_before_training(dataset, tmp_path, run_stage, faults, fault):
+    model, change, field, detail = SPLIT_FAULTS[fault]
+    bad = _rewrite(dataset / "train.parquet", tmp_path / "train.parquet", change)
+    args = train_args(dataset, tmp_path / "model", "--classes", "1", "2", train=bad)
+    args[args.index("hl_dnn")] = model
+    args[args.index("--params") + 1] = json.dumps({"phi": [8], "f": [8]}) if model == "pfn" else SMALL
+    faults.refused(run_stage(*args), bad, field, detail)
+    assert not (tmp_path / "model").exists()

@@ -85,12 +85,15 @@ def read_jets(path: str | Path, need_towers: bool = True) -> Jets:
         pt, deta, dphi = (_list_column(table, c, path).astype(np.float32) for c in TOWER_COLUMNS)
         arrays = {"tower_pt": pt, "tower_deta": deta, "tower_dphi": dphi}
         if n and any(a.shape != mask.shape for a in arrays.values()):
-            raise ValueError(f"{path}: tower columns and tower_mask differ in shape")
+            raise ValueError(f"{path}: column tower_mask: shape {mask.shape} differs from the tower columns'")
         length = mask.sum(axis=1).astype(np.int64)
-        if n and (mask != (np.arange(mask.shape[1]) < length[:, None])).any():
-            raise ValueError(f"{path}: tower_mask is not a prefix (towers must come first, padding after)")
-        if n and (pt[mask] <= 0).any():
-            raise ValueError(f"{path}: tower_pt must be positive on real towers")
+        gaps = (mask != (np.arange(mask.shape[1]) < length[:, None])).any(axis=1)
+        if n and gaps.any():
+            raise ValueError(f"{path}: column tower_mask: not a prefix in row {_first_row(gaps)} "
+                             "(towers must come first, padding after)")
+        if n and (mask & (pt <= 0)).any():
+            raise ValueError(f"{path}: column tower_pt: not positive on a real tower in row "
+                             f"{_first_row(mask & (pt <= 0))}")
         logpt = np.log(np.where(mask, pt, 1.0), dtype=np.float32)
         towers = np.stack([logpt, deta, dphi], axis=-1) * mask[..., None]
     else:
@@ -100,13 +103,17 @@ def read_jets(path: str | Path, need_towers: bool = True) -> Jets:
         towers = np.zeros((n, 0, 3), dtype=np.float32)
     for name, values in {**scalar, **arrays}.items():
         if not np.isfinite(values).all():
-            raise ValueError(f"{path}: column {name!r} has NaN or infinite values")
+            raise ValueError(f"{path}: column {name}: NaN or infinite value in row {_first_row(~np.isfinite(values))}")
     label = table.column("label").to_numpy().astype(np.int64)
     if n and label.min() < 0:
-        raise ValueError(f"{path}: column 'label' has negative values")
+        raise ValueError(f"{path}: column label: negative value in row {_first_row(label < 0)}")
     return Jets(path, label, table.column("class").to_numpy(zero_copy_only=False).astype(str),
                 scalar["jet_pt"], scalar["jet_mass"], hl, towers.astype(np.float32), mask, length,
                 _class_list(path, table.schema.metadata or {}))
+
+
+def _first_row(bad: np.ndarray) -> int:
+    return int(np.argwhere(bad)[0, 0])
 
 
 def _class_list(path: Path, metadata: dict) -> list[str] | None:
