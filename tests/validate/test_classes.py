@@ -11,6 +11,9 @@ model, history or checkpoint is written) or before evaluation writes anything.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from attnphys.jets.dataset import CLASSES_METADATA
 from attnphys.train.engine import load_weights
@@ -162,3 +166,33 @@ def test_bad_split_values_are_refused_before_training(dataset, tmp_path, run_sta
     args[args.index("--params") + 1] = json.dumps({"phi": [8], "f": [8]}) if model == "pfn" else SMALL
     faults.refused(run_stage(*args), bad, field, detail)
     assert not (tmp_path / "model").exists()
+
+
+@pytest.mark.slow
+def test_workflow_subset_run_reports_exactly_the_configured_classes(dataset, tmp_path):
+    """Snakemake from the dataset of classes ["1", "2"] to the jets report: --classes reaches training."""
+    repo = Path(__file__).resolve().parents[2]
+    out = tmp_path / "results"
+    (out / "jets").mkdir(parents=True)
+    (out / "jets" / "dataset").symlink_to(dataset, target_is_directory=True)
+    overlay = {"outdir": str(out), "device": "cpu",
+               "jets": {"classes": ["1", "2"], "models": ["hl_dnn"], "seeds": [0], "threads": 1,
+                        "train": {"epochs": 15, "patience": 15, "batch_size": 16, "lr": 0.01},
+                        "model_params": {"hl_dnn": json.loads(SMALL)}},
+               "spanet": {"enabled": False}, "gating": {"enabled": False}, "neutron_stars": {"enabled": False}}
+    (tmp_path / "overlay.yaml").write_text(yaml.safe_dump(overlay))
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile"), "--directory",
+                           str(tmp_path), "--cores", "2", "--configfile", str(tmp_path / "overlay.yaml"),
+                           "--allowed-rules", "jets_train", "jets_evaluate", "jets_build_report", "--",
+                           str(out / "jets" / "report" / "summary.csv")],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    metrics = json.loads((out / "jets" / "eval" / "hl_dnn" / "seed0" / "metrics.json").read_text())
+    predictions = pd.read_parquet(out / "jets" / "eval" / "hl_dnn" / "seed0" / "predictions.parquet")
+    assert metrics["classes"] == ["1", "2"] and list(metrics["per_class_accuracy"]) == ["1", "2"]
+    for label, name in enumerate(metrics["classes"]):
+        rows = predictions[predictions["label"] == label]
+        assert metrics["per_class_accuracy"][name] == pytest.approx((rows["pred"] == label).mean())
+    text = (out / "jets" / "report" / "report.md").read_text()
+    header = next(line for line in text.splitlines() if line.startswith("| Model") and "Inference" in line)
+    assert [c.strip() for c in header.strip("|").split("|")] == ["Model", "1", "2", "Inference [jets/s]"]
