@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
+from attnphys.jets.dataset import CLASSES_METADATA
 from attnphys.jets.evaluate import classification_metrics, evaluate_tagger
 from attnphys.jets.models import MODELS, PAPER_PARAMS, PAPER_SIZES, TARGET_PARAMS, build_model, count_parameters
 from attnphys.jets.models.pair_transformer import pair_features
@@ -80,7 +81,7 @@ def write_split(path: Path, n_per_class: int, rng: np.random.Generator) -> None:
     columns["source_file"] = pa.array([f"toy_{k}.root" for k in labels])
     columns["source_entry"] = pa.array(np.arange(n), pa.int64())
     columns["source_jet"] = pa.array(np.zeros(n), pa.int32())
-    pq.write_table(pa.table(columns), path)
+    pq.write_table(pa.table(columns).replace_schema_metadata({CLASSES_METADATA: json.dumps(CLASSES)}), path)
 
 
 @pytest.fixture(scope="module")

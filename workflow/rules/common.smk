@@ -14,6 +14,8 @@ from snakemake.utils import validate
 # The registries of the package beside this Snakefile (the same sources the rules run).
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 from attnphys.jets.prong_classes import CLASS_NAMES  # noqa: E402
+from attnphys.validate.config import check_config as check_values  # noqa: E402
+from attnphys.validate.unique import check_unique_files  # noqa: E402
 
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
 
@@ -50,6 +52,7 @@ def alternatives(names):
 
 
 check_config(config)
+check_values(config)
 
 OUT = config["outdir"]
 CONDA_ENV = "../../envs/attnphys.yaml"
@@ -164,6 +167,7 @@ def user_delphes_files():
             digest = hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:8]
             chunks[f"{stem}-{digest}"] = path
         found[cls] = chunks
+    check_unique_files([p for chunks in found.values() for p in chunks.values()], "config key jets.delphes_files")
     return found
 
 

@@ -9,6 +9,9 @@ Tower models take an optional jet preprocessing and training-time rotations/refl
 (``attnphys.jets.preprocess``), recorded in the model record and reapplied at evaluation; a
 learning curve trains on a nested fraction of the training split
 (``attnphys.jets.nested_subsets``).
+Classes come from the config (``--classes``, ``jets.classes`` in label order): the model has
+one output per class and records their names; both splits are checked against them
+(``attnphys.validate.dataset``) before the first epoch.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from attnphys.train import TensorSet, TrainConfig, TrainResult, fit
 from attnphys.train.options import add_train_options, train_config
 from attnphys.train.params import add_params_option
 from attnphys.train.record import model_record
+from attnphys.validate.dataset import check_split
 
 log = logging.getLogger(__name__)
 
@@ -76,17 +80,15 @@ def cross_entropy(model: torch.nn.Module, batch: dict, inputs: tuple[str, ...], 
     return loss, {"correct": correct, "count": float(len(batch["label"]))}
 
 
-def class_names(jets: Jets, n_classes: int) -> list[str]:
-    """Class name per label index, from the data; unseen labels are named by their index."""
-    names = [str(i) for i in range(n_classes)]
-    for label in np.unique(jets.label):
-        if label >= n_classes:
-            raise ValueError(f"{jets.path}: label {label} but the model has {n_classes} outputs")
-        seen = np.unique(jets.classes[jets.label == label])
-        if len(seen) != 1:
-            raise ValueError(f"{jets.path}: label {label} maps to several classes {list(seen)}")
-        names[label] = str(seen[0])
-    return names
+def split_classes(jets: Jets, classes: list[str] | None, against: str) -> list[str]:
+    """The class list of the run: ``classes`` (the config) or else the one the split records;
+    the split's labels and class names must follow it."""
+    if classes is None:
+        if jets.class_list is None:
+            raise ValueError(f"{jets.path}: metadata attnphys.classes: absent; give --classes (label order)")
+        classes, against = jets.class_list, "the class list of the train split"
+    check_split(jets.path, jets.label, jets.classes, list(classes), jets.class_list, against)
+    return [str(c) for c in classes]
 
 
 def _digest(*arrays: np.ndarray) -> str:
@@ -101,10 +103,10 @@ def train_seed(base_seed: int, model: str, seed: int) -> int:
     return integer(base_seed, "jets", "train", model, seed)
 
 
-def data_sizes(train: Jets, val: Jets, towers: bool) -> dict:
-    """The model sizes the data sets: features per input row and classes (largest label + 1)."""
+def data_sizes(train: Jets, classes: list[str], towers: bool) -> dict:
+    """The model sizes the data and the config set: features per input row, one output per class."""
     n_features = train.towers.shape[-1] if towers else train.hl.shape[1]
-    return {"n_features": int(n_features), "n_classes": int(max(train.label.max(), val.label.max())) + 1}
+    return {"n_features": int(n_features), "n_classes": len(classes)}
 
 
 def train_tagger(
@@ -120,12 +122,15 @@ def train_tagger(
     preprocess: str = "none",
     augment: bool = False,
     train_fraction: float = 1.0,
+    classes: list[str] | None = None,
 ) -> TrainResult:
     """Train one tagger on the train and val splits; write ``model_path`` and ``history_path``.
 
     ``preprocess`` and ``augment`` apply to tower models only (a ``hl_dnn`` records
     ``none``/False); ``train_fraction`` < 1 trains on that nested subset of the training
-    split (the validation split stays whole)."""
+    split (the validation split stays whole). ``classes``: class names in label order
+    (``jets.classes``); None takes the train split's.
+    """
     params = dict(params or {})
     check_settings(preprocess, augment)
     run_seed = train_seed(base_seed, model_name, seed)
@@ -140,14 +145,16 @@ def train_tagger(
         train = take_rows(train, rows)
     if len(train) == 0 or len(val) == 0:
         raise ValueError(f"{train_path}, {val_path}: empty split (train {len(train)} jets, val {len(val)} jets)")
-    sizes = data_sizes(train, val, towers)
+    against = "--classes" if classes is not None else "the class list of the train split"
+    classes = split_classes(train, classes, "--classes")
+    split_classes(val, classes, against)
+    sizes = data_sizes(train, classes, towers)
     torch.manual_seed(run_seed)
     model = build_model(model_name, **sizes, params=params)
     standardise_from(model, train)
-    classes = class_names(train, model.n_classes)
     used = (lambda j: (j.towers, j.mask)) if towers else (lambda j: (j.hl,))
     fingerprint = {
-        "model": model_name, "params": params, "seed": seed, "base_seed": base_seed,
+        "model": model_name, "params": params, "seed": seed, "base_seed": base_seed, "classes": classes,
         "train_sha1": _digest(train.label, *used(train)), "val_sha1": _digest(val.label, *used(val)),
         "preprocess": preprocess, "augment": augment, "train_fraction": train_fraction,
     }
@@ -166,7 +173,8 @@ def train_tagger(
 
 def _run(args: argparse.Namespace) -> int:
     train_tagger(args.model, args.seed, args.train, args.val, args.out_model, args.out_history, train_config(args),
-                 args.params, args.base_seed, args.preprocess, args.augment, args.train_fraction)
+                 args.params, args.base_seed, args.preprocess, args.augment, args.train_fraction,
+                 args.classes)
     return 0
 
 
@@ -187,6 +195,8 @@ def add_cli(subparsers) -> None:
     p.add_argument("--val", type=Path, required=True, help="validation split (val.parquet)")
     p.add_argument("--out-model", type=Path, required=True, help="model.pt to write (checkpoint_last.pt goes beside it)")
     p.add_argument("--out-history", type=Path, required=True, help="history.csv to write")
+    p.add_argument("--classes", nargs="+", help="class names in label order (jets.classes); "
+                   "default: the list the dataset stage recorded in the train split")
     add_params_option(p, "the model's constructor")
     add_frame_options(p)
     p.add_argument("--train-fraction", type=float, default=1.0,
