@@ -41,6 +41,7 @@ OVERLAY = {
     "device": "cpu",
     "jets": {"enabled": False},
     "neutron_stars": {"enabled": False},
+    "neutrino": {"enabled": False},
     "gating": {"enabled": True, "max_n": 3, "xor_seeds": 2, "xor_epochs": 50},
     "spanet": {
         "enabled": True,
