@@ -41,6 +41,7 @@ OVERLAY = {
     "device": "auto",  # GPU-capable rules ask for a GPU (the fake one); no CUDA here, so they run on the CPU
     "jets": {"enabled": False},
     "neutron_stars": {"enabled": False},
+    "neutrino": {"enabled": False},
     "gating": {"enabled": True, "max_n": 3, "xor_seeds": 2, "xor_epochs": 50},
     "spanet": {
         "enabled": True,
