@@ -18,6 +18,9 @@ include: "workflow/rules/jets_events.smk"
 include: "workflow/rules/jets_dataset.smk"
 include: "workflow/rules/jets_models.smk"
 include: "workflow/rules/jets_report.smk"
+# Why our classes separated less than the paper's (not part of `all`).
+include: "workflow/rules/jets_study.smk"
+include: "workflow/rules/jets_learning_curve.smk"
 # Jet-parton matching in all-hadronic ttbar with SPA-NET.
 include: "workflow/rules/spanet.smk"
 # Attention as gating.

@@ -38,7 +38,7 @@ NO_ACCOUNTING = ["--slurm-status-command", "squeue", "--slurm-no-account",
 # SPA-NET's chain (Pythia chunks -> dataset -> training on the GPU partition -> both
 # evaluations -> report) and the gating report, at test size.
 OVERLAY = {
-    "device": "cpu",
+    "device": "auto",  # GPU-capable rules ask for a GPU (the fake one); no CUDA here, so they run on the CPU
     "jets": {"enabled": False},
     "neutron_stars": {"enabled": False},
     "neutrino": {"enabled": False},
@@ -140,8 +140,8 @@ COMPARED = (".csv", ".json", ".h5")
 
 
 def test_profile_sends_every_gpu_job_to_the_gpu_partition(tmp_path):
-    """Dry run of the default config (every area) through the slurm profile."""
-    run = snakemake(tmp_path, "--workflow-profile", str(PROFILE), "-n", overlay={})
+    """Dry run of the default config (every area, and the learning curve) through the slurm profile."""
+    run = snakemake(tmp_path, "--workflow-profile", str(PROFILE), "-n", "all", "jets_learning_curve", overlay={})
     assert run.returncode == 0, run.stderr[-3000:]
     jobs = planned_jobs(run.stdout + run.stderr).values()
     assert set(PROFILE_VARIABLES["gpu_rules"]) <= {job["rule"] for job in jobs}

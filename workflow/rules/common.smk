@@ -14,6 +14,8 @@ from snakemake.utils import validate
 # The registries of the package beside this Snakefile (the same sources the rules run).
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 from attnphys.jets.prong_classes import CLASS_NAMES  # noqa: E402
+from attnphys.validate.config import check_config as check_values  # noqa: E402
+from attnphys.validate.unique import check_unique_files  # noqa: E402
 
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
 
@@ -29,6 +31,12 @@ def check_config(cfg):
     unknown = set(cfg["jets"]["acceptance"]) - set(CLASS_NAMES)
     if unknown:
         raise ValueError(f"config key jets.acceptance: unknown classes {sorted(unknown)}")
+    train = cfg["jets"]["train"]
+    if train["augment"] and train["preprocess"] == "standard":
+        raise ValueError("config key jets.train.augment: random rotations would undo preprocess 'standard'")
+    for model in {*cfg["jets"]["models"], *cfg["jets"]["learning_curve"]["models"]}:
+        if model not in cfg["jets"]["model_params"]:
+            raise ValueError(f"config key jets.model_params: no entry for model {model!r}")
     for cls in cfg["jets"]["classes"]:
         if cls not in cfg["jets"]["acceptance"]:
             raise ValueError(f"config key jets.acceptance: no acceptance for class {cls!r}")
@@ -44,6 +52,7 @@ def alternatives(names):
 
 
 check_config(config)
+check_values(config)
 
 OUT = config["outdir"]
 CONDA_ENV = "../../envs/attnphys.yaml"
@@ -75,6 +84,15 @@ COST = {
     "jets_build_dataset": (200, 0.004, 6, 0.002),       # jet of the flat sample (MB: data)
     "jets_train": (880, 0.0074, 17, 0.148),             # jet (MB: data); jet x epoch (s)
     "jets_evaluate": (370, 0.0074, 10, 0.02),           # test jet (MB: data)
+    "jets_study_sample": (400, 0.1, 20, 0.09),          # generated event (three levels, 12 tau sets)
+    "jets_diagnosis": (500, 0.0, 30, 150),              # row of the diagnosis table (tree, 3 folds)
+    # Learning curve: the costs of jets_train and jets_evaluate (the same stages), the time
+    # slope doubled because part takes 1.9x the Transformer's time per step (README); trees:
+    # HistGradientBoosting on 17 features, small (estimates, not yet measured).
+    "jets_curve_train": (880, 0.0074, 17, 0.296),       # jet (MB: data); train+val jet x epoch (s)
+    "jets_curve_evaluate": (370, 0.0074, 10, 0.02),     # test jet (MB: data)
+    "jets_curve_trees": (300, 0.001, 10, 0.005),        # jet of the training split
+    "jets_build_learning_curve": (250, 0.0, 10, 0.01),  # run (s: fits and parameter draws)
     "spanet_generate": (225, 0.01, 5, 0.055),           # generated event
     "spanet_dataset": (55, 0.01, 5, 0.001),             # generated event
     "spanet_train": (430, 0.005, 15, 0.011),            # generated event (x epoch for s)
@@ -149,6 +167,7 @@ def user_delphes_files():
             digest = hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:8]
             chunks[f"{stem}-{digest}"] = path
         found[cls] = chunks
+    check_unique_files([p for chunks in found.values() for p in chunks.values()], "config key jets.delphes_files")
     return found
 
 
@@ -183,6 +202,73 @@ def jets_dataset_size():
 
 def jets_test_size():
     return math.ceil(jets_dataset_size() * JETS["split"][2])
+
+
+def study_events(cls):
+    """Generated events of one study job: QCD's own count, the signal classes' otherwise."""
+    return JETS["study"]["qcd_events"] if cls == "1" else JETS["study"]["events"]
+
+
+def study_samples():
+    """Every (variant, class) sample the diagnosis table reads."""
+    return [f"{OUT}/jets/study/{variant}/{cls}.parquet"
+            for variant, classes in JETS["study"]["variants"].items() for cls in classes]
+def jets_train_size():
+    return math.ceil(jets_dataset_size() * JETS["split"][0])
+
+
+def jets_curve_fit_size(fraction):
+    """Jets a learning-curve training passes per epoch: its training fraction plus validation."""
+    return math.ceil(jets_dataset_size() * (float(fraction) * JETS["split"][0] + JETS["split"][1]))
+
+
+# Tower frames (attnphys.jets.preprocess): "preprocess" or "preprocess+augment".
+JETS_FRAMES = ["none", "centre", "standard", "none+augment", "centre+augment"]
+
+
+def jets_main_frame():
+    """The tower frame of jets.train (preprocess[+augment])."""
+    preprocess = JETS["train"]["preprocess"]
+    return f"{preprocess}+augment" if JETS["train"]["augment"] else preprocess
+
+
+def jets_frame_flags(model, frame):
+    """`jets train` flags of a tower frame; the Mass + HL DNN sees no towers."""
+    if model == "hl_dnn":
+        return ""
+    preprocess, _, augment = frame.partition("+")
+    return f"--preprocess {preprocess}{' --augment' if augment else ''}"
+
+
+# ---- jets learning curve -----------------------------------------------------------
+# Runs live in {OUT}/jets/learning_curve/runs/{model}/{frame}/f{fraction}/seed{seed}/; the
+# Mass + HL DNN and the trees see no towers and always run in frame "none".
+JETS_CURVE = JETS["learning_curve"]
+JETS_CURVE_DIR = f"{OUT}/jets/learning_curve"
+
+
+def curve_frames(model):
+    """Tower frames a model runs in on the learning curve (main frame first)."""
+    if model == "hl_dnn":
+        return ["none"]
+    return list(dict.fromkeys([jets_main_frame(), *JETS_CURVE["frames"]]))
+
+
+def curve_metrics():
+    """metrics.json of every learning-curve run: networks in their frames, then the trees."""
+    runs = [
+        f"{JETS_CURVE_DIR}/runs/{model}/{frame}/f{fraction}/seed{seed}/metrics.json"
+        for model in JETS_CURVE["models"]
+        for frame in curve_frames(model)
+        for fraction in JETS_CURVE["fractions"]
+        for seed in JETS["seeds"]
+    ]
+    trees = [
+        f"{JETS_CURVE_DIR}/runs/trees/none/f{fraction}/seed{seed}/metrics.json"
+        for fraction in JETS_CURVE["fractions"]
+        for seed in JETS["seeds"]
+    ]
+    return runs + trees
 
 
 def jets_report_figure(name, caption, figure, model="all"):

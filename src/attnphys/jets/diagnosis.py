@@ -113,9 +113,9 @@ DIAGNOSIS = (
 
 
 def variant_rows(frame: pd.DataFrame, variant: str) -> pd.DataFrame:
-    """Jets of a class-definition variant: its own for the classes it changes, the
-    ``pipeline`` definitions' for the others."""
-    changed = set(VARIANTS[variant])
+    """Jets of a class-definition variant: its own for the classes the variants define
+    differently, the ``pipeline`` sample's for the others (identical definitions)."""
+    changed = set(VARIANTS["pipeline"]) | set(VARIANTS["sm"])
     own = (frame["variant"] == variant) & frame["cls"].isin(changed)
     base = (frame["variant"] == "pipeline") & ~frame["cls"].isin(changed)
     return frame[own | base]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +9,7 @@ import pandas as pd
 from attnphys.files import atomic_path
 from attnphys.markdown import markdown_table
 from attnphys.spanet.metrics import BINS, COLUMNS
+from attnphys.validate.json_files import read_json
 
 # The seed talk's table (arXiv:2010.09206): (event, eps2, eps1) in percent per jet bin.
 TALK = {
@@ -96,7 +96,7 @@ def render(chi2: pd.DataFrame, spanet: pd.DataFrame, dataset: dict | None = None
 
 def write_report(chi2_csv: Path, spanet_csv: Path, out: Path, dataset_json: Path | None = None,
                  history_csv: Path | None = None) -> str:
-    dataset = json.loads(Path(dataset_json).read_text()) if dataset_json else None
+    dataset = read_json(dataset_json, "SPA-NET dataset summary") if dataset_json else None
     history = pd.read_csv(history_csv) if history_csv else None
     text = render(read_summary(chi2_csv, "chi2"), read_summary(spanet_csv, "spanet"), dataset, history)
     with atomic_path(out) as tmp:
