@@ -195,7 +195,7 @@ def test_nested_subsets_rank_each_jet_of_an_event_on_its_own(dataset):
 def test_training_on_a_fraction_records_it(tmp_path, dataset):
     config = TrainConfig(epochs=1, batch_size=32, device="cpu", threads=1)
     train_tagger("hl_dnn", 0, *splits(dataset), *outputs(tmp_path), config, {"width": 8, "depth": 1, "bottleneck": 4},
-                 base_seed=3, train_fraction=0.25)
+                 base_seed=3, train_fraction=0.25, classes=list(CLASSES))
     extra = load_weights(tmp_path / "model.pt")["extra"]
     assert extra["train_fraction"] == 0.25 and extra["n_train"] == 28
     assert extra["n_train_per_class"] == [4] * 7 and extra["preprocess"] == "none"
@@ -206,13 +206,14 @@ def test_augmented_training_is_reproducible_from_the_seed(tmp_path, dataset):
 
     def weights(seed: int, folder: str):
         train_tagger("pfn", 0, *splits(dataset), *outputs(tmp_path / folder), config, SMALL_PFN, base_seed=seed,
-                     augment=True)
+                     augment=True, classes=list(CLASSES))
         return load_weights(tmp_path / folder / "model.pt")["state_dict"]
 
     first, again, other = weights(1, "a"), weights(1, "b"), weights(2, "c")
     assert all(torch.equal(first[k], again[k]) for k in first)
     assert not all(torch.equal(first[k], other[k]) for k in first)
-    plain = train_tagger("pfn", 0, *splits(dataset), *outputs(tmp_path / "d"), config, SMALL_PFN, base_seed=1)
+    plain = train_tagger("pfn", 0, *splits(dataset), *outputs(tmp_path / "d"), config, SMALL_PFN, base_seed=1,
+                         classes=list(CLASSES))
     augmented = load_weights(tmp_path / "a" / "model.pt")
     assert augmented["extra"]["augment"] is True and plain.epochs_run == 1
     assert not all(torch.equal(first[k], load_weights(tmp_path / "d" / "model.pt")["state_dict"][k]) for k in first)
@@ -221,7 +222,7 @@ def test_augmented_training_is_reproducible_from_the_seed(tmp_path, dataset):
 def test_evaluation_applies_the_recorded_preprocessing(tmp_path, dataset):
     config = TrainConfig(epochs=1, batch_size=32, device="cpu", threads=1)
     train_tagger("pfn", 0, *splits(dataset), *outputs(tmp_path / "model"), config, SMALL_PFN, base_seed=1,
-                 preprocess="standard")
+                 preprocess="standard", classes=list(CLASSES))
     model, info = load_model(tmp_path / "model" / "model.pt", MODELS)
     assert info["preprocess"] == "standard"
     train = in_frame(read_jets(dataset / "train.parquet"), "standard")

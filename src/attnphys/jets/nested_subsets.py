@@ -45,7 +45,8 @@ def nested_subset(path: str | Path, fraction: float, base_seed: int, seed: int) 
 
 
 def take_rows(jets, index: np.ndarray):
-    """The same dataclass of per-jet arrays restricted to ``index`` (the path is kept)."""
-    return dataclasses.replace(
-        jets, **{f.name: getattr(jets, f.name)[index] for f in dataclasses.fields(jets) if f.name != "path"}
-    )
+    """The same dataclass of per-jet arrays restricted to ``index`` (path and class list kept)."""
+    return dataclasses.replace(jets, **{
+        f.name: getattr(jets, f.name)[index] for f in dataclasses.fields(jets)
+        if isinstance(getattr(jets, f.name), np.ndarray)
+    })
