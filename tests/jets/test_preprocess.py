@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
+from attnphys.jets.dataset import CLASSES_METADATA
 from attnphys.jets.evaluate import evaluate_tagger
 from attnphys.jets.nested_subsets import nested_subset
 from attnphys.jets.preprocess import canonical_frame, check_settings, rotate_and_reflect
@@ -136,7 +137,8 @@ def write_split(path: Path, n_per_class: int, rng: np.random.Generator, name: st
     for N in range(1, 9):
         for beta in (1, 2):
             columns[f"tau{N}_b{beta}"] = pa.array(rng.uniform(0, 1, n) / N, pa.float32())
-    pq.write_table(pa.table(columns), path)
+    table = pa.table(columns).replace_schema_metadata({CLASSES_METADATA: json.dumps(list(CLASSES)).encode()})
+    pq.write_table(table, path)
 
 
 @pytest.fixture(scope="module")

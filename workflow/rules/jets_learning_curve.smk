@@ -41,6 +41,7 @@ rule jets_curve_train:
         bucket_pool=JETS["train"]["bucket_pool"],
         base_seed=config["seed"],
         device=config["device"],
+        classes=JETS["classes"],
     threads: JETS["threads"]
     resources:
         gpu=gpu_request(),
@@ -51,7 +52,7 @@ rule jets_curve_train:
     shell:
         "{params.attnphys} jets train --model {wildcards.model} --seed {wildcards.seed}"
         " --base-seed {params.base_seed} --train {input.train:q} --val {input.val:q}"
-        " --out-model {output.model:q} --out-history {output.history:q}"
+        " --out-model {output.model:q} --out-history {output.history:q} --classes {params.classes}"
         " --train-fraction {wildcards.fraction} {params.frame_flags}"
         " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr}"
         " --weight-decay {params.weight_decay} --warmup-frac {params.warmup_frac}"

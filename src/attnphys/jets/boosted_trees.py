@@ -40,7 +40,7 @@ def train_and_score_trees(
 
     from attnphys.jets.evaluate import classification_metrics
     from attnphys.jets.split import read_jets
-    from attnphys.jets.train import class_names
+    from attnphys.jets.train import split_classes
 
     train = read_jets(train_path, need_towers=False)
     if train_fraction != 1.0:
@@ -48,8 +48,9 @@ def train_and_score_trees(
     test = read_jets(test_path, need_towers=False)
     if len(train) == 0 or len(test) == 0:
         raise ValueError(f"{train_path if len(train) == 0 else test_path}: no jets")
-    n_classes = int(max(train.label.max(), test.label.max())) + 1
-    classes = class_names(train, n_classes)
+    classes = split_classes(train, None, "the train split's class list")
+    split_classes(test, classes, "the train split's class list")
+    n_classes = len(classes)
     trees = HistGradientBoostingClassifier(random_state=tree_seed(base_seed, seed))
     trees.fit(train.hl, train.label)
     pred = trees.predict(test.hl).astype(np.int64)
