@@ -40,8 +40,8 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from attnphys.files import atomic_path
-from attnphys.jets.ingest import JET_FIELDS, PROVENANCE_FIELDS, TOWER_LISTS
-from attnphys.jets.nsubjettiness import FEATURES, nsubjettiness
+from attnphys.jets.ingest import JET_FIELDS, JET_RADIUS, PROVENANCE_FIELDS, TOWER_LISTS
+from attnphys.jets.nsubjettiness import DEFAULT_AXES, FEATURES, nsubjettiness
 from attnphys.parquet import read_columns
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,22 @@ log = logging.getLogger(__name__)
 SPLITS = ("train", "val", "test")
 SCALAR_COLUMNS = ("class", "jet_pt", "jet_mass", "source_file", "source_entry", "source_jet")
 FEATURE_BATCH = 4096  # jets per N-subjettiness call: amortises FastJet's per-call overhead
+PREPROCESSING_KEY = b"attnphys.preprocessing"
+
+
+def preprocessing(pt_window, mass_window, max_towers: int) -> dict:
+    """How a jet becomes a dataset row: the selection windows, jet radius, tower padding and
+    N-subjettiness axes. Stored in every split's Parquet metadata, copied into the model
+    record by training, and applied by ``attnphys jets predict``."""
+    return {"jet_radius": JET_RADIUS, "pt_window": [float(v) for v in pt_window],
+            "mass_window": [float(v) for v in mass_window], "max_towers": int(max_towers),
+            "nsubjettiness_axes": DEFAULT_AXES}
+
+
+def read_preprocessing(path: str | Path) -> dict | None:
+    """The preprocessing record of a dataset split; None for a file written without one."""
+    metadata = pq.read_schema(path).metadata or {}
+    return json.loads(metadata[PREPROCESSING_KEY]) if PREPROCESSING_KEY in metadata else None
 
 
 def dataset_schema(max_towers: int) -> pa.Schema:
@@ -205,7 +221,8 @@ def build_dataset(towers: list[str | Path], out: DatasetFiles, classes: list[str
                     "(mass, pT) bin limits the flat sample)", n_final, jets_per_class - n_final,
                     jets_per_class)
 
-    schema = dataset_schema(max_towers)
+    record = json.dumps(preprocessing(pt_window, mass_window, max_towers)).encode()
+    schema = dataset_schema(max_towers).with_metadata({PREPROCESSING_KEY: record})
     with contextlib.ExitStack() as stack:
         writers = {}
         for s in SPLITS:

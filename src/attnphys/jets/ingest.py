@@ -131,14 +131,18 @@ def truth_matched(particles: ak.Array, cls: str, jet: ak.Array) -> ak.Array:
     return ak.fill_none(ak.any(complete, axis=1), False) & ~ak.is_none(jet)
 
 
-def select_jets(towers: ak.Array, particles: ak.Array, cls: str, label: int, pt_window,
-                mass_window, source_file: str, first_entry: int = 0, leading: int = LEADING) -> pa.Table:
-    """The ``leading`` anti-kT jets per event, selection and truth match, as a ``TOWER_SCHEMA``
-    table (rows ordered by event, then jet rank)."""
+def select_jets(towers: ak.Array, particles: ak.Array | None, cls: str, label: int, pt_window,
+                mass_window, source_file: str, first_entry: int = 0, leading: int | None = LEADING) -> pa.Table:
+    """The ``leading`` anti-kT jets per event (every jet for None), selection and truth match,
+    as a ``TOWER_SCHEMA`` table (rows ordered by event, then jet rank).
+
+    ``particles`` None: no truth match (unlabelled files, ``attnphys jets predict``)."""
     jets = cluster(towers.ET, towers.Eta, towers.Phi, JET_RADIUS)
+    if leading is None:
+        leading = int(ak.max(ak.num(jets, axis=1), initial=0))
     tables = [_selected_rank(jets, rank, towers, particles, cls, label, pt_window, mass_window,
                              source_file, first_entry) for rank in range(leading)]
-    table = pa.concat_tables(tables)
+    table = pa.concat_tables(tables) if tables else TOWER_SCHEMA.empty_table()
     order = np.lexsort((table["source_jet"].to_numpy(), table["source_entry"].to_numpy()))
     return table.take(order)
 
@@ -153,7 +157,9 @@ def _selected_rank(jets, rank, towers, particles, cls, label, pt_window, mass_wi
         & (pt >= pt_window[0]) & (pt <= pt_window[1])
         & (mass >= mass_window[0]) & (mass <= mass_window[1])
     )
-    keep = np.flatnonzero(ak.to_numpy(passed & truth_matched(particles, cls, jet_at_rank)))
+    if particles is not None:
+        passed = passed & truth_matched(particles, cls, jet_at_rank)
+    keep = np.flatnonzero(ak.to_numpy(passed))
 
     jet = jet_at_rank[keep]
     idx = jet.constituents

@@ -63,8 +63,18 @@ def _list_column(table: pa.Table, name: str, path: Path) -> np.ndarray:
 def read_jets(path: str | Path, need_towers: bool = True) -> Jets:
     """Read one split; missing columns, NaN or a mask that is not a prefix name file and field."""
     path = Path(path)
-    wanted = ["label", "class", "jet_pt", *HL_COLUMNS] + (["tower_mask", *TOWER_COLUMNS] if need_towers else [])
-    table = read_columns(path, wanted, "dataset split")
+    table = read_columns(path, jet_columns(need_towers), "dataset split")
+    return jets_of_table(table, path, need_towers)
+
+
+def jet_columns(need_towers: bool) -> list[str]:
+    """The dataset columns the taggers' inputs are made of."""
+    return ["label", "class", "jet_pt", *HL_COLUMNS] + (["tower_mask", *TOWER_COLUMNS] if need_towers else [])
+
+
+def jets_of_table(table: pa.Table, path: str | Path, need_towers: bool = True) -> Jets:
+    """Dataset rows (``jet_columns``) as ``Jets``; ``path`` names the source in errors."""
+    path = Path(path)
     n = table.num_rows
     scalar = {c: table.column(c).to_numpy().astype(np.float32) for c in ("jet_pt", *HL_COLUMNS)}
     hl = np.stack([scalar["jet_mass"], *(np.log(np.maximum(scalar[c], TAU_FLOOR)) for c in FEATURES)],

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from attnphys.jets.dataset import read_preprocessing
 from attnphys.jets.models import MODELS, build_model, count_parameters, model_class
 from attnphys.jets.split import Jets, read_jets
 from attnphys.seeding import integer
@@ -120,7 +121,8 @@ def train_tagger(
         "train_sha1": _digest(train.label, *used(train)), "val_sha1": _digest(val.label, *used(val)),
     }
     extra = model_record(model_name, params, sizes, seed=seed, train_seed=run_seed, classes=classes,
-                         inputs=list(inputs), n_params=count_parameters(model), n_train=len(train), n_val=len(val))
+                         inputs=list(inputs),
+                         preprocessing=read_preprocessing(train_path), n_params=count_parameters(model), n_train=len(train), n_val=len(val))
     config = dataclasses.replace(config, seed=run_seed)
     log.info("%s seed %d: %d parameters, %d train / %d val jets", model_name, seed,
              extra["n_params"], len(train), len(val))
