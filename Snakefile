@@ -18,6 +18,8 @@ include: "workflow/rules/jets_events.smk"
 include: "workflow/rules/jets_dataset.smk"
 include: "workflow/rules/jets_models.smk"
 include: "workflow/rules/jets_report.smk"
+# Your own data in: tag unlabelled Delphes files, export the taggers to ONNX.
+include: "workflow/rules/jets_predict.smk"
 # Jet-parton matching in all-hadronic ttbar with SPA-NET.
 include: "workflow/rules/spanet.smk"
 # Attention as gating.

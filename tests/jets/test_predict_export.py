@@ -164,3 +164,47 @@ def test_onnx_padding_does_not_change_probabilities(trained, tmp_path):
     short = {"towers": jets.towers[:5, :width], "mask": jets.mask[:5, :width]}
     padded = {"towers": jets.towers[:5], "mask": jets.mask[:5]}
     np.testing.assert_allclose(onnx_probabilities(onnx_path, short), onnx_probabilities(onnx_path, padded), atol=1e-6)
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_snakemake_predict_and_export_targets(trained, tmp_path):
+    """A user's run: the workflow trains on its dataset, then `jets_predict` tags files it did
+    not make (config jets.predict) and `jets_export` writes checked ONNX graphs."""
+    out = tmp_path / "results"
+    dataset = out / "jets" / "dataset"
+    dataset.mkdir(parents=True)
+    for split in ("train", "val", "test"):  # every jet of the fixture in each split
+        (dataset / f"{split}.parquet").symlink_to(trained["test"])
+    (dataset / "summary.json").symlink_to(trained["test"].parent / "summary.json")
+    files = [str(trained["unlabelled"][c]) for c in CLASSES]
+    overlay = {
+        "outdir": str(out), "device": "cpu",
+        "jets": {"classes": CLASSES, "models": ["pfn"], "seeds": [0], "threads": 1,
+                 "train": {"epochs": 1, "batch_size": 16}, "model_params": {"pfn": SMALL["pfn"]},
+                 "predict": {"files": files[:2] + [str(trained["folder"] / "unlabelled_4q.*")], "model": "pfn"}},
+        "spanet": {"enabled": False}, "gating": {"enabled": False}, "neutron_stars": {"enabled": False},
+    }
+    (tmp_path / "overlay.yaml").write_text(json.dumps(overlay))
+    evaluated = out / "jets" / "eval" / "pfn" / "seed0" / "predictions.parquet"
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path),
+           "--cores", "2", "--configfile", str(tmp_path / "overlay.yaml"), "--allowed-rules", "jets_train",
+           "jets_evaluate", "jets_predict_file", "jets_predict", "jets_export_model", "jets_export",
+           "--", "jets_predict", "jets_export", str(evaluated)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    predicted = pd.concat([pd.read_parquet(p) for p in sorted((out / "jets" / "predict").glob("*.parquet"))])
+    assert sorted(set(predicted["source_file"])) == sorted(files)
+    ev = pd.read_parquet(evaluated)
+    ev["source_file"] = ev["source_file"].map({str(trained["roots"][c]): str(trained["unlabelled"][c]) for c in CLASSES})
+    joined = ev.merge(predicted, on=PROVENANCE, suffixes=("_eval", ""), validate="one_to_one")
+    assert len(joined) == len(ev)
+    probs = [f"prob_{i}" for i in range(len(CLASSES))]
+    assert np.abs(joined[[f"{p}_eval" for p in probs]].to_numpy() - joined[probs].to_numpy()).max() <= 1e-6
+    for model in ("pfn",):
+        graph = onnx.load(str(out / "jets" / "models" / model / "seed0" / "model.onnx"))
+        assert json.loads({p.key: p.value for p in graph.metadata_props}["attnphys.classes"]) == CLASSES
+        assert "max_abs_diff" in (out / "logs" / "jets" / "export" / model / "seed0.log").read_text()
+    assert (out / "logs" / "jets" / "predict").is_dir() and (out / "benchmarks" / "jets" / "predict").is_dir()

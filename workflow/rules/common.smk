@@ -32,6 +32,13 @@ def check_config(cfg):
     for cls in cfg["jets"]["classes"]:
         if cls not in cfg["jets"]["acceptance"]:
             raise ValueError(f"config key jets.acceptance: no acceptance for class {cls!r}")
+    if "1" in cfg["jets"]["resonance_pid"]:
+        raise ValueError("config key jets.resonance_pid: class '1' (QCD) has no resonance")
+    predict = cfg["jets"]["predict"]
+    if predict["files"] and predict["model"] not in cfg["jets"]["models"]:
+        raise ValueError(f"config key jets.predict.model: {predict['model']!r} is not in jets.models")
+    if predict["files"] and predict["seed"] not in cfg["jets"]["seeds"]:
+        raise ValueError(f"config key jets.predict.seed: {predict['seed']} is not in jets.seeds")
 
 
 def alternatives(names):
@@ -120,25 +127,30 @@ def jet_generated_classes():
     return [c for c in JETS["classes"] if c not in JETS["delphes_files"]]
 
 
-def user_delphes_files():
-    """{class: {chunk name: path}} from config jets.delphes_files.
+def file_chunks(patterns, key):
+    """{chunk name: path} of the files matching glob `patterns` (config key `key`).
 
     A user file's chunk name is its sanitised stem plus a hash of its absolute path
     ("tag_1_delphes_events-3f2a9c1e"), so adding or removing files never renames the others.
     """
+    files = sorted({f for p in patterns for f in glob.glob(os.path.expanduser(p))})
+    if not files:
+        raise ValueError(f"config key {key}: no file matches {patterns}")
+    chunks = {}
+    for path in files:
+        stem = re.sub(r"[^A-Za-z0-9_]+", "_", os.path.splitext(os.path.basename(path))[0])
+        digest = hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:8]
+        chunks[f"{stem}-{digest}"] = path
+    return chunks
+
+
+def user_delphes_files():
+    """{class: {chunk name: path}} from config jets.delphes_files (names: file_chunks)."""
     found = {}
     for cls, patterns in JETS["delphes_files"].items():
         if cls not in JETS["classes"]:
             raise ValueError(f"config key jets.delphes_files: class {cls!r} is not in jets.classes")
-        files = sorted({f for p in patterns for f in glob.glob(os.path.expanduser(p))})
-        if not files:
-            raise ValueError(f"config key jets.delphes_files.{cls}: no file matches {patterns}")
-        chunks = {}
-        for path in files:
-            stem = re.sub(r"[^A-Za-z0-9_]+", "_", os.path.splitext(os.path.basename(path))[0])
-            digest = hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:8]
-            chunks[f"{stem}-{digest}"] = path
-        found[cls] = chunks
+        found[cls] = file_chunks(patterns, f"jets.delphes_files.{cls}")
     return found
 
 
@@ -150,6 +162,24 @@ def ingest_chunks(cls):
     if cls in USER_DELPHES_FILES:
         return list(USER_DELPHES_FILES[cls])
     return [str(chunk) for chunk in jet_chunks(cls)]
+
+
+def ingest_truth_options(wildcards):
+    """--resonance-pid where jets.resonance_pid names the class; --require-match for user files
+    (a user file without a truth-matched jet is an error, a small generated chunk may have none)."""
+    options = []
+    if wildcards.cls in JETS["resonance_pid"]:
+        options.append(f"--resonance-pid {JETS['resonance_pid'][wildcards.cls]}")
+    if wildcards.cls in USER_DELPHES_FILES:
+        options.append("--require-match")
+    return " ".join(options)
+
+
+PREDICT_FILES = file_chunks(JETS["predict"]["files"], "jets.predict.files") if JETS["predict"]["files"] else {}
+
+
+def predict_file(wildcards):
+    return PREDICT_FILES[wildcards.name]
 
 
 def delphes_file(wildcards):
