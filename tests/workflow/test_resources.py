@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-GPU_RULES = {"jets_train", "jets_evaluate", "spanet_train", "spanet_evaluate_spanet", "neutron_stars_train",
+GPU_RULES = {"jets_train", "jets_evaluate", "jets_predict_file", "spanet_train", "spanet_evaluate_spanet", "neutron_stars_train",
              "neutron_stars_predict"}
-HEAVY_RULES = {"jets_generate", "jets_ingest", "jets_build_dataset", "jets_train", "jets_evaluate",
+HEAVY_RULES = {"jets_generate", "jets_ingest", "jets_predict_file", "jets_build_dataset", "jets_train", "jets_evaluate",
                "spanet_generate", "spanet_dataset", "spanet_train", "neutron_stars_dataset", "neutron_stars_train",
                "neutron_stars_fit", "gating_capacity"}
 
