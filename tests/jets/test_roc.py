@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attnphys.jets.roc import binomial_interval, one_vs_rest, rejection
+from attnphys.binomial import binomial_interval
+from attnphys.jets.roc import one_vs_rest, rejection
 
 N = 20000
 

@@ -14,7 +14,8 @@ from matplotlib.ticker import MaxNLocator
 from attnphys.files import atomic_path
 from attnphys.jets.paper import model_name
 from attnphys.jets.results import Run, counts_in_mass_bins, probabilities
-from attnphys.jets.roc import LEVEL, QCD, binomial_interval, one_vs_rest
+from attnphys.binomial import LEVEL, binomial_interval
+from attnphys.jets.roc import QCD, one_vs_rest
 
 MASS_BINS = 8  # 50 GeV bins over the default 300-700 GeV window
 SPECTRUM_BINS = 20

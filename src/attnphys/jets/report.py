@@ -61,7 +61,8 @@ from attnphys.jets.results import (
     roc_summary,
     summarise,
 )
-from attnphys.jets.roc import QCD, binomial_interval
+from attnphys.binomial import binomial_interval
+from attnphys.jets.roc import QCD
 from attnphys.markdown import markdown_table
 
 log = logging.getLogger(__name__)

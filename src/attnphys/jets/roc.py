@@ -9,19 +9,16 @@ Qu and Gouskos, arXiv:1902.08570). eps_B at a signal efficiency is read off the 
 linear interpolation; with no background jet passing, the rejection is infinite and the
 table gives the lower bound ``> n_B``.
 
-Intervals: Clopper-Pearson ("exact") central intervals of a binomial proportion at 68.27 %
-(one Gaussian sigma), via ``scipy.stats.binomtest``.
+Intervals on efficiencies and accuracies: ``attnphys.binomial`` (Clopper-Pearson, 68 %).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import binomtest
 from sklearn.metrics import roc_auc_score, roc_curve
 
 QCD = "1"
 EFFICIENCIES = (0.5, 0.8)
-LEVEL = 0.6827
 
 
 def one_vs_rest(prob: np.ndarray, label: np.ndarray, k: int):
@@ -50,14 +47,3 @@ def rejection(prob: np.ndarray, label: np.ndarray, signal: int, background: int,
         eps_b = float(np.interp(eff, tpr, fpr))
         out[eff] = 1.0 / eps_b if eps_b > 0 else float("inf")
     return out
-
-
-def binomial_interval(k, n, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
-    """Clopper-Pearson central interval of k successes in n trials (arrays); NaN where n = 0."""
-    k, n = np.broadcast_arrays(np.asarray(k, dtype=np.int64), np.asarray(n, dtype=np.int64))
-    lo, hi = np.full(k.shape, np.nan), np.full(k.shape, np.nan)
-    for index in np.ndindex(k.shape):
-        if n[index] > 0:
-            interval = binomtest(int(k[index]), int(n[index])).proportion_ci(level, method="exact")
-            lo[index], hi[index] = interval.low, interval.high
-    return lo, hi

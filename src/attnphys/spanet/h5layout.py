@@ -88,8 +88,11 @@ def write_h5(path: str | os.PathLike, data: MatchingData) -> None:
                 grp.create_dataset(parton, data=data.targets[:, t, p].astype(np.int64))
 
 
-def read_h5(path: str | os.PathLike) -> MatchingData:
-    """Read a file in SPANet's layout; ValueError naming the file and field when it is not."""
+def read_h5(path: str | os.PathLike, require_targets: bool = True) -> MatchingData:
+    """Read a file in SPANet's layout; ValueError naming the file and field when it is not.
+
+    ``require_targets`` False: a file without a ``TARGETS`` group (events to assign, not
+    truth) reads with every target -1."""
     path = str(existing(path, "SPANet HDF5 file"))
     try:
         f = h5py.File(path, "r")
@@ -107,8 +110,8 @@ def read_h5(path: str | os.PathLike) -> MatchingData:
                     f"{path}: INPUTS/Source/{name} has shape {arr.shape}, MASK has {mask.shape}"
                 )
             fields[name] = arr.astype(np.float32)
-        targets = np.empty((mask.shape[0], len(TOPS), len(PARTONS)), dtype=np.int64)
-        for t, top in enumerate(TOPS):
+        targets = np.full((mask.shape[0], len(TOPS), len(PARTONS)), -1, dtype=np.int64)
+        for t, top in enumerate(TOPS if require_targets or "TARGETS" in f else ()):
             for p, parton in enumerate(PARTONS):
                 key = f"TARGETS/{top}/{parton}"
                 arr = _dataset(f, path, key)
@@ -124,7 +127,8 @@ def read_h5(path: str | os.PathLike) -> MatchingData:
 
 
 def validate(data: MatchingData, source: str) -> None:
-    """Check shapes, finite jet values and target indices pointing at real jets."""
+    """Check shapes, finite jet values, and target indices pointing at real jets, each jet
+    given to at most one parton."""
     n, j = data.mask.shape
     for name in JET_FIELDS:
         arr = getattr(data, name)
@@ -153,6 +157,12 @@ def validate(data: MatchingData, source: str) -> None:
                 raise ValueError(
                     f"{source}: TARGETS/{top}/{parton} index {idx[ev]} points at a padded jet in event {ev}"
                 )
+    flat = np.sort(data.targets.reshape(n, -1), axis=1)
+    repeated = (flat[:, 1:] == flat[:, :-1]) & (flat[:, 1:] >= 0)
+    if repeated.any():
+        ev = int(np.flatnonzero(repeated.any(axis=1))[0])
+        jet = int(flat[ev, 1:][repeated[ev]][0])
+        raise ValueError(f"{source}: TARGETS give jet {jet} to two partons in event {ev} (indices must be unique)")
 
 
 def _dataset(f: h5py.File, path: str, key: str) -> np.ndarray:
