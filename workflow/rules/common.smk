@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import shlex
 import sys
 
 from snakemake.utils import validate
@@ -222,6 +223,45 @@ def jets_report_config():
 # ---- spanet ------------------------------------------------------------------------
 SPANET = config["spanet"]
 SPANET_CHUNKS = math.ceil(SPANET["events"] / SPANET["events_per_chunk"])
+
+
+SPANET_FILES = SPANET["files"]
+if SPANET_FILES and set(SPANET_FILES) not in ({"train", "val", "test"}, {"events"}):
+    raise ValueError(f"config key spanet.files: give train, val and test, or events alone; got {sorted(SPANET_FILES)}")
+for _name, _path in SPANET_FILES.items():
+    if not os.path.exists(os.path.expanduser(_path)):
+        raise ValueError(f"config key spanet.files.{_name}: no file {_path}")
+
+
+def spanet_split(name):
+    """The train / val / test .h5 SPA-NET uses: the user's (spanet.files) or the dataset rule's."""
+    if name in SPANET_FILES:
+        return os.path.expanduser(SPANET_FILES[name])
+    return f"{OUT}/spanet/data/{name}.h5"
+
+
+def spanet_dataset_inputs():
+    """The files the dataset rule cuts: the user's one file (spanet.files.events) or the chunks."""
+    if "events" in SPANET_FILES:
+        return {"h5": [os.path.expanduser(SPANET_FILES["events"])], "stats": []}
+    chunks = range(SPANET_CHUNKS)
+    return {"h5": [f"{OUT}/spanet/chunks/chunk_{c}.h5" for c in chunks],
+            "stats": [f"{OUT}/spanet/chunks/chunk_{c}.json" for c in chunks]}
+
+
+def spanet_dataset_summary():
+    """dataset.json of the dataset rule; none when the user gives the three splits."""
+    return [] if "train" in SPANET_FILES else [f"{OUT}/spanet/data/dataset.json"]
+
+
+def spanet_stats_option(wildcards, input):
+    """--chunk-stats of generated chunks; none for a user's file."""
+    return " ".join(["--chunk-stats", *map(shlex.quote, input.stats)]) if input.stats else ""
+
+
+def spanet_summary_option(wildcards, input):
+    """--dataset of the report where the dataset rule ran."""
+    return f"--dataset {shlex.quote(input.dataset[0])}" if input.dataset else ""
 
 
 def spanet_chunk_events(wildcards):

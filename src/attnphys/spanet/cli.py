@@ -63,7 +63,7 @@ def _predict(args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> None:
     from attnphys.spanet.report import write_report
 
-    write_report(args.chi2, args.spanet, args.out, args.dataset, args.history)
+    write_report(args.chi2, args.spanet, args.out, args.dataset, args.history, args.out_efficiency, args.out_curves)
 
 
 def register(subparsers) -> None:
@@ -78,9 +78,11 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("dataset", help="merge chunks into train/val/test .h5")
     p.add_argument("--chunks", type=Path, nargs="+", required=True, help=".h5 files of the generate stage")
-    p.add_argument("--chunk-stats", type=Path, nargs="+", required=True, help="their .json statistics, same order")
-    p.add_argument("--split", type=float, nargs=3, default=[0.75, 0.05, 0.20])
-    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--chunk-stats", type=Path, nargs="+", default=None,
+                   help="their .json statistics, same order; omit for your own SPANet files (default: none)")
+    p.add_argument("--split", type=float, nargs=3, default=[0.75, 0.05, 0.20],
+                   help="train / val / test fractions (default: %(default)s)")
+    p.add_argument("--seed", type=int, required=True, help="the config's master seed (shuffles before the split)")
     for name in ("train", "val", "test"):
         p.add_argument(f"--out-{name}", type=Path, required=True, help=f"{name} split .h5 to write")
     p.add_argument("--out-summary", type=Path, required=True, help="dataset.json to write (event counts)")
@@ -117,7 +119,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("report", help="chi2 and SPA-NET side by side with the talk's table")
     p.add_argument("--chi2", type=Path, required=True, help="summary.csv of chi2")
     p.add_argument("--spanet", type=Path, required=True, help="summary.csv of SPA-NET")
-    p.add_argument("--dataset", type=Path, help="dataset.json")
-    p.add_argument("--history", type=Path, help="history.csv of training")
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--dataset", type=Path, help="dataset.json of `attnphys spanet dataset` (default: none)")
+    p.add_argument("--history", type=Path, help="history.csv of training (default: none)")
+    p.add_argument("--out", type=Path, required=True, help="report.md to write")
+    p.add_argument("--out-efficiency", type=Path, help="efficiency by jet multiplicity PNG to write (default: none)")
+    p.add_argument("--out-curves", type=Path, help="training curves PNG to write, needs --history (default: none)")
     p.set_defaults(func=_report)
