@@ -225,12 +225,18 @@ SPANET = config["spanet"]
 SPANET_CHUNKS = math.ceil(SPANET["events"] / SPANET["events_per_chunk"])
 
 
-SPANET_FILES = SPANET["files"]
-if SPANET_FILES and set(SPANET_FILES) not in ({"train", "val", "test"}, {"events"}):
-    raise ValueError(f"config key spanet.files: give train, val and test, or events alone; got {sorted(SPANET_FILES)}")
-for _name, _path in SPANET_FILES.items():
-    if not os.path.exists(os.path.expanduser(_path)):
-        raise ValueError(f"config key spanet.files.{_name}: no file {_path}")
+def spanet_files():
+    """Config spanet.files, checked: train, val and test, or events alone, each an existing file."""
+    files = SPANET["files"]
+    if files and set(files) not in ({"train", "val", "test"}, {"events"}):
+        raise ValueError(f"config key spanet.files: give train, val and test, or events alone; got {sorted(files)}")
+    for name, path in files.items():
+        if not os.path.exists(os.path.expanduser(path)):
+            raise ValueError(f"config key spanet.files.{name}: no file {path}")
+    return files
+
+
+SPANET_FILES = spanet_files()
 
 
 def spanet_split(name):
@@ -241,7 +247,7 @@ def spanet_split(name):
 
 
 def spanet_dataset_inputs():
-    """The files the dataset rule cuts: the user's one file (spanet.files.events) or the chunks."""
+    """The files cut into the splits (spanet_dataset): the user's one file (spanet.files.events) or the chunks."""
     if "events" in SPANET_FILES:
         return {"h5": [os.path.expanduser(SPANET_FILES["events"])], "stats": []}
     chunks = range(SPANET_CHUNKS)
