@@ -13,11 +13,12 @@ from attnphys.jets.prong_classes import prong_class
 
 
 def test_variant_replaces_only_the_named_settings():
-    sm = class_settings("6", "sm")
-    assert "6:m0 = 172.5" in sm and "6:m0 = 140." not in sm
-    assert len(sm) == len(prong_class("6").settings)
-    assert class_settings("2", "sm") == prong_class("2").settings
-    assert class_settings("8", "pipeline") == prong_class("8").settings
+    old = class_settings("6", "pipeline")
+    assert "6:m0 = 140." in old and "6:m0 = 172.5" not in old
+    assert len(old) == len(prong_class("6").settings)
+    assert class_settings("2", "pipeline") == prong_class("2").settings
+    assert class_settings("8", "sm") == prong_class("8").settings
+    assert {"25:m0 = 145.", "24:m0 = 65."} <= set(class_settings("8", "pipeline"))
     with pytest.raises(ValueError, match="unknown study variant"):
         class_settings("2", "paper")
 
@@ -78,3 +79,17 @@ def test_variant_rows_take_unchanged_classes_from_the_pipeline_definitions():
     frame = pd.DataFrame({"cls": ["1", "6", "1", "6"], "variant": ["pipeline", "pipeline", "sm", "sm"]})
     rows = variant_rows(frame, "sm")
     assert sorted(zip(rows["cls"], rows["variant"])) == [("1", "pipeline"), ("6", "sm")]
+
+
+def test_study_target_plans_one_job_per_variant_class_and_the_table(tmp_path):
+    import re
+    import subprocess
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    run = subprocess.run(["snakemake", "-s", str(repo / "Snakefile"), "--directory", str(tmp_path), "-n",
+                          "jets_study", "--config", f"outdir={tmp_path / 'results'}"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    counts = dict(re.findall(r"^(jets_\w+)\s+(\d+)$", run.stdout, flags=re.M))
+    assert counts == {"jets_study_sample": "9", "jets_diagnosis": "1", "jets_study": "1"}

@@ -38,7 +38,7 @@ NO_ACCOUNTING = ["--slurm-status-command", "squeue", "--slurm-no-account",
 # SPA-NET's chain (Pythia chunks -> dataset -> training on the GPU partition -> both
 # evaluations -> report) and the gating report, at test size.
 OVERLAY = {
-    "device": "cpu",
+    "device": "auto",  # GPU-capable rules ask for a GPU (the fake one); no CUDA here, so they run on the CPU
     "jets": {"enabled": False},
     "neutron_stars": {"enabled": False},
     "gating": {"enabled": True, "max_n": 3, "xor_seeds": 2, "xor_epochs": 50},

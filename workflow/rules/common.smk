@@ -79,6 +79,8 @@ COST = {
     "jets_build_dataset": (200, 0.004, 6, 0.002),       # jet of the flat sample (MB: data)
     "jets_train": (880, 0.0074, 17, 0.148),             # jet (MB: data); jet x epoch (s)
     "jets_evaluate": (370, 0.0074, 10, 0.02),           # test jet (MB: data)
+    "jets_study_sample": (400, 0.1, 20, 0.09),          # generated event (three levels, 12 tau sets)
+    "jets_diagnosis": (500, 0.0, 30, 150),              # row of the diagnosis table (tree, 3 folds)
     "spanet_generate": (225, 0.01, 5, 0.055),           # generated event
     "spanet_dataset": (55, 0.01, 5, 0.001),             # generated event
     "spanet_train": (430, 0.005, 15, 0.011),            # generated event (x epoch for s)
@@ -204,6 +206,17 @@ def jets_dataset_size():
 
 def jets_test_size():
     return math.ceil(jets_dataset_size() * JETS["split"][2])
+
+
+def study_events(cls):
+    """Generated events of one study job: QCD's own count, the signal classes' otherwise."""
+    return JETS["study"]["qcd_events"] if cls == "1" else JETS["study"]["events"]
+
+
+def study_samples():
+    """Every (variant, class) sample the diagnosis table reads."""
+    return [f"{OUT}/jets/study/{variant}/{cls}.parquet"
+            for variant, classes in JETS["study"]["variants"].items() for cls in classes]
 
 
 def jets_report_figure(name, caption, figure, model="all"):

@@ -22,6 +22,7 @@ rule jets_ingest:
         attnphys=ATTNPHYS,
         pt_window=JETS["pt_window"],
         mass_window=JETS["mass_window"],
+        leading=JETS["leading_jets"],
         truth=ingest_truth_options,
     threads: 1
     resources:
@@ -31,7 +32,8 @@ rule jets_ingest:
         CONDA_ENV
     shell:
         "{params.attnphys} jets ingest --input {input:q} --class {wildcards.cls} --out {output:q}"
-        " --pt-window {params.pt_window} --mass-window {params.mass_window} {params.truth} > {log:q} 2>&1"
+        " --pt-window {params.pt_window} --mass-window {params.mass_window}"
+        " --leading {params.leading} {params.truth} > {log:q} 2>&1"
 
 
 rule jets_build_dataset:

@@ -4,8 +4,8 @@ Reads the Parquet files of ``attnphys jets study`` and, for each configuration o
 ``DIAGNOSIS`` (one thing switched at a time against the pipeline before the study: leading
 jet only, calorimeter towers, exclusive-kT axes, beta 1 and 2, the old class definitions),
 trains a fixed-capacity reference classifier: scikit-learn's HistGradientBoostingClassifier
-(300 iterations at most, learning rate 0.05, 31 leaves, early stopping), 5-fold stratified
-cross validation, at a fixed number of jets per class, on the jet mass + 16 tau_N^(beta)
+(200 iterations at most, learning rate 0.1, 31 leaves, early stopping), k-fold stratified
+cross validation (``--folds``, default 3), at a fixed number of jets per class, on the jet mass + 16 tau_N^(beta)
 (as logarithms, so that tau_N / tau_N-1 ratios are differences a tree can cut on). Each
 class is weighted flat in (mass, pT) with equal total weight, as the dataset stage's
 flattening makes it, so the jet mass alone cannot tell classes apart by their spectra.
@@ -16,6 +16,7 @@ the three largest confusions per configuration, and its markdown twin for the RE
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,8 @@ from tqdm import tqdm
 from attnphys.files import atomic_path
 from attnphys.jets.physics_study import VARIANTS
 from attnphys.jets.prong_classes import CLASS_NAMES
+
+log = logging.getLogger(__name__)
 
 
 def flat_weights(frame: pd.DataFrame, bins=(8, 4), pt_window=(1000.0, 1200.0),
@@ -47,7 +50,7 @@ def feature_columns(axes: str, betas=(1, 2), n_max: int = 8) -> list[str]:
 
 
 def score(frame: pd.DataFrame, columns: list[str], jets_per_class: int, seed: int,
-          folds: int = 5, mass_window=(300.0, 700.0)) -> dict:
+          folds: int = 3, mass_window=(300.0, 700.0)) -> dict:
     """Balanced accuracy (mean, std over folds) and row-normalised confusion of the tree.
 
     Takes ``jets_per_class`` jets of each class at random (fewer if a class has fewer),
@@ -72,7 +75,7 @@ def score(frame: pd.DataFrame, columns: list[str], jets_per_class: int, seed: in
     pred = np.zeros(len(y), dtype=int)
     accuracies = []
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
-        model = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=31,
+        model = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, max_leaf_nodes=31,
                                                early_stopping=True, random_state=seed)
         model.fit(x[train], y[train], sample_weight=w[train])
         pred[test] = model.predict(x[test])
@@ -110,15 +113,16 @@ DIAGNOSIS = (
 
 
 def variant_rows(frame: pd.DataFrame, variant: str) -> pd.DataFrame:
-    """Jets of a class-definition variant: its own for the classes it changes, the
-    ``pipeline`` definitions' for the others."""
-    changed = set(VARIANTS[variant])
+    """Jets of a class-definition variant: its own for the classes the variants define
+    differently, the ``pipeline`` sample's for the others (identical definitions)."""
+    changed = set(VARIANTS["pipeline"]) | set(VARIANTS["sm"])
     own = (frame["variant"] == variant) & frame["cls"].isin(changed)
     base = (frame["variant"] == "pipeline") & ~frame["cls"].isin(changed)
     return frame[own | base]
 
 
-def diagnosis(frame: pd.DataFrame, jets_per_class: int, seed: int, rows=DIAGNOSIS) -> pd.DataFrame:
+def diagnosis(frame: pd.DataFrame, jets_per_class: int, seed: int, rows=DIAGNOSIS,
+              folds: int = 3) -> pd.DataFrame:
     """Score every configuration of ``rows`` present in ``frame``; one result row each."""
     results = []
     for label, variant, level, leading, axes, betas, mass in tqdm(rows, desc="study: diagnosis"):
@@ -128,7 +132,7 @@ def diagnosis(frame: pd.DataFrame, jets_per_class: int, seed: int, rows=DIAGNOSI
             part = part[(part["mass"] >= mass[0]) & (part["mass"] <= mass[1])]
         if part["cls"].nunique() < 2:
             continue
-        result = score(part, feature_columns(axes, betas), jets_per_class, seed,
+        result = score(part, feature_columns(axes, betas), jets_per_class, seed, folds=folds,
                        mass_window=mass or (300.0, 700.0))
         classes = result["classes"]
         diagonal = np.diag(result["confusion"])
@@ -140,6 +144,8 @@ def diagnosis(frame: pd.DataFrame, jets_per_class: int, seed: int, rows=DIAGNOSI
             **{f"acc_{c}": float(d) for c, d in zip(classes, diagonal)},
             "largest_confusion": _largest_confusion(result["confusion"], classes),
         })
+        log.info("%s: %.1f %% (%d jets per class)", label, 100 * result["accuracy"],
+                 result["jets_per_class"])
     return pd.DataFrame(results)
 
 
@@ -166,7 +172,7 @@ def markdown(table: pd.DataFrame) -> str:
 
 def _run_table(args: argparse.Namespace) -> int:
     frame = pd.concat([pd.read_parquet(p) for p in args.inputs], ignore_index=True)
-    table = diagnosis(frame, args.jets_per_class, args.seed)
+    table = diagnosis(frame, args.jets_per_class, args.seed, folds=args.folds)
     with atomic_path(args.out) as tmp:
         table.to_csv(tmp, index=False)
     with atomic_path(Path(args.out).with_suffix(".md")) as tmp:
@@ -180,5 +186,6 @@ def add_cli(subparsers) -> None:
     parser.add_argument("--inputs", nargs="+", required=True, type=Path, help="study Parquet files")
     parser.add_argument("--jets-per-class", type=int, default=400)
     parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--folds", type=int, default=3, help="cross-validation folds")
     parser.add_argument("--out", required=True, type=Path, help="CSV (a .md twin is written beside)")
     parser.set_defaults(func=_run_table)

@@ -18,8 +18,9 @@ Variants of the class definitions (``VARIANTS``; each changes only the settings 
 
 - ``pipeline``: the definitions the pipeline used up to this study (6: m_t = 140 GeV;
   8: m_h = 145, m_W = 65 GeV; 3: t' -> b W with m_W = 80.4).
-- ``sm``: Standard-Model intermediate masses wherever kinematically possible (6: m_t =
-  172.5; 8: m_h = 125 with h -> W W*, Pythia's off-shell W mass sampling).
+- ``sm``: the current definitions of ``attnphys.jets.prong_classes``: Standard-Model
+  intermediate masses (6: m_t = 172.5; 8: m_h = 125 with h -> W W*, Pythia's off-shell
+  sampling below threshold).
 """
 
 from __future__ import annotations
@@ -53,11 +54,11 @@ BATCH = 200
 
 # Settings replaced (by key before "=") in a class's definition, per variant.
 VARIANTS: dict[str, dict[str, tuple[str, ...]]] = {
-    "pipeline": {},
-    "sm": {
-        "6": ("6:m0 = 172.5",),
-        "8": ("25:m0 = 125.", "24:m0 = 80.385"),
+    "pipeline": {
+        "6": ("6:m0 = 140.",),
+        "8": ("25:m0 = 145.", "24:m0 = 65."),
     },
+    "sm": {},
 }
 
 
