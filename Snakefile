@@ -22,12 +22,15 @@ include: "workflow/rules/jets_report.smk"
 include: "workflow/rules/jets_predict.smk"
 # Why our classes separated less than the paper's (not part of `all`).
 include: "workflow/rules/jets_study.smk"
+include: "workflow/rules/jets_learning_curve.smk"
 # Jet-parton matching in all-hadronic ttbar with SPA-NET.
 include: "workflow/rules/spanet.smk"
 # Attention as gating.
 include: "workflow/rules/gating.smk"
 # Neutron-star equation of state.
 include: "workflow/rules/neutron_stars.smk"
+# Neutrino event and particle classification (CVN, TransformerCVN).
+include: "workflow/rules/neutrino.smk"
 
 
 rule all:

@@ -3,6 +3,12 @@
 Each area registers its own subcommands (``attnphys jets generate ...``,
 ``attnphys spanet evaluate ...``) through a ``register(subparsers)`` function in its
 ``cli`` module, so the workflow rules and a user at the shell run the same code.
+
+Any failure of a stage is one logged line and exit status 2: bad input (ValueError,
+FileNotFoundError, ``attnphys.validate.BadInput``) with its own message, anything else
+(a full disk, an output path that is a folder, a bug) as ``TypeName: message``. ``--debug``
+(or the environment variable ``ATTNPHYS_DEBUG=1``) shows the traceback instead. SIGTERM
+(Snakemake cancelling a job) unwinds like an error, so temporary files are removed.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ import argparse
 import importlib
 import inspect
 import logging
+import os
+import signal
 import sys
 
 AREAS = {
@@ -18,6 +26,7 @@ AREAS = {
     "spanet": "attnphys.spanet.cli",
     "gating": "attnphys.gating.cli",
     "neutron-stars": "attnphys.neutron_stars.cli",
+    "neutrino": "attnphys.neutrino.cli",
 }
 
 
@@ -29,6 +38,8 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     """
     parser = argparse.ArgumentParser(prog="attnphys", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an error (also: environment variable ATTNPHYS_DEBUG=1)")
     areas = parser.add_subparsers(dest="area", required=True)
     requested = [a for a in argv if not a.startswith("-")][:2]
     for name, module in AREAS.items():
@@ -53,12 +64,32 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    debug = args.debug or os.environ.get("ATTNPHYS_DEBUG", "") not in ("", "0")
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         result = args.func(args)
-    except (ValueError, FileNotFoundError) as err:
-        logging.getLogger("attnphys").error("%s", err)
+    except Exception as err:
+        if debug:
+            raise
+        logging.getLogger("attnphys").error("%s", one_line(err))
         return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return int(result or 0)
+
+
+def one_line(err: BaseException) -> str:
+    """The error as one line: bad input as its message, anything else prefixed by its type."""
+    text = " ".join(str(err).split()) or repr(err)
+    if isinstance(err, OSError) and err.filename is not None and str(err.filename) not in text:
+        text = f"{err.filename}: {text}"
+    if isinstance(err, ValueError | FileNotFoundError):
+        return text
+    return f"{type(err).__name__}: {text}"
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

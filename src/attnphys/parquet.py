@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from attnphys.files import existing
+from attnphys.validate import brief
 
 
 def read_columns(path: str | os.PathLike, columns: Sequence[str], what: str = "file") -> pa.Table:
@@ -19,10 +20,13 @@ def read_columns(path: str | os.PathLike, columns: Sequence[str], what: str = "f
     """
     path = existing(path, what)
     try:
-        schema = pq.read_schema(path)
-    except (OSError, pa.ArrowException) as err:
-        raise ValueError(f"{path}: not a readable Parquet file ({err})") from err
-    missing = [c for c in columns if c not in schema.names]
+        names = pq.read_schema(path).names
+    except (OSError, pa.ArrowException, ValueError) as err:
+        raise ValueError(f"{path}: not a readable Parquet file ({brief(err)})") from err
+    missing = [c for c in columns if c not in names]
     if missing:
         raise ValueError(f"{path}: {what} lacks column(s) {missing}")
-    return pq.read_table(path, columns=list(columns))
+    try:
+        return pq.read_table(path, columns=list(columns))
+    except (OSError, pa.ArrowException, ValueError) as err:
+        raise ValueError(f"{path}: reading the Parquet data failed (corrupt file?): {brief(err)}") from err

@@ -190,7 +190,7 @@ def test_bad_inputs_name_file_and_field(tmp_path):
         build_dataset([good, sparse], DatasetFiles.in_folder(out), ["2", "3"], jets_per_class=100, flatten_bins=(4, 4))
     with pytest.raises(ValueError, match="jets.split"):
         build_dataset([good, other], DatasetFiles.in_folder(out), ["2", "3"], 100, flatten_bins=(1, 1), split=(0.5, 0.2, 0.2))
-    with pytest.raises(ValueError, match=r"3.parquet: jets of class\(es\) \['3'\]"):
+    with pytest.raises(ValueError, match=r"3.parquet: column class: class\(es\) \['3'\]"):
         build_dataset([good, other], DatasetFiles.in_folder(out), ["2", "4q"], 100, flatten_bins=(1, 1))
 
     nan_file = tmp_path / "nan.parquet"
@@ -199,7 +199,7 @@ def test_bad_inputs_name_file_and_field(tmp_path):
     eta[0][1] = float("nan")
     pq.write_table(table.set_column(table.schema.get_field_index("tower_eta"), "tower_eta",
                                     pa.array(eta, pa.list_(pa.float32()))), nan_file)
-    with pytest.raises(ValueError, match="nan.parquet: non-finite value in column"):
+    with pytest.raises(ValueError, match="nan.parquet: column tower_eta: non-finite value NaN in row 0"):
         build_dataset([good, nan_file], DatasetFiles.in_folder(out), ["2", "3"], 100, flatten_bins=(1, 1))
 
     missing = tmp_path / "missing.parquet"

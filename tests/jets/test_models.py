@@ -15,8 +15,10 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
+from attnphys.jets.dataset import CLASSES_METADATA
 from attnphys.jets.evaluate import classification_metrics, evaluate_tagger
-from attnphys.jets.models import MODELS, PAPER_PARAMS, PAPER_SIZES, build_model, count_parameters
+from attnphys.jets.models import MODELS, PAPER_PARAMS, PAPER_SIZES, TARGET_PARAMS, build_model, count_parameters
+from attnphys.jets.models.pair_transformer import pair_features
 from attnphys.jets.prong_classes import CLASS_NAMES
 from attnphys.jets.split import read_jets
 from attnphys.jets.train import jet_tensors, train_tagger
@@ -29,7 +31,9 @@ SMALL = {
     "hl_dnn": {"width": 16, "depth": 2, "bottleneck": 8},
     "pfn": {"phi": [16, 16], "f": [32]},
     "transformer": {"d_model": 16, "heads": 2, "layers": 1, "ffn": 32, "head": 16},
+    "part": {"d_model": 16, "heads": 2, "layers": 1, "ffn": 32, "pair": [8], "head": 16},
 }
+TOWER_MODELS = ["pfn", "transformer", "part"]
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +81,7 @@ def write_split(path: Path, n_per_class: int, rng: np.random.Generator) -> None:
     columns["source_file"] = pa.array([f"toy_{k}.root" for k in labels])
     columns["source_entry"] = pa.array(np.arange(n), pa.int64())
     columns["source_jet"] = pa.array(np.zeros(n), pa.int32())
-    pq.write_table(pa.table(columns), path)
+    pq.write_table(pa.table(columns).replace_schema_metadata({CLASSES_METADATA: json.dumps(CLASSES)}), path)
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +96,11 @@ def dataset(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("name", ["hl_dnn", "pfn", "transformer"])
 def test_default_parameter_counts_match_the_talk(name):
     assert count_parameters(build_model(name, **PAPER_SIZES[name])) == PAPER_PARAMS[name]
+
+
+def test_pair_transformer_has_the_transformers_count_exactly():
+    assert TARGET_PARAMS["part"] == PAPER_PARAMS["transformer"] == 1_388_807
+    assert count_parameters(build_model("part", **PAPER_SIZES["part"])) == 1_388_807
 
 
 def test_transformer_count_is_exact_and_prenorm_within_two_percent():
@@ -126,10 +135,47 @@ def _trained_like(name: str) -> torch.nn.Module:
     model = build_model(name, **PAPER_SIZES[name])
     model.scale.mean.copy_(torch.tensor([1.0, 0.1, -0.1]))
     model.scale.std.copy_(torch.tensor([2.0, 0.5, 0.4]))
+    if hasattr(model, "fit_pair_scale"):
+        model.fit_pair_scale(*_towers(4, [30, 50, 9, 100], seed=9))
     return model.eval()
 
 
-@pytest.mark.parametrize("name", ["pfn", "transformer"])
+def test_pair_features_match_four_vectors():
+    """ln kT, ln z, ln dR, ln m^2 of two massless towers against their four-vectors."""
+    pt = np.array([100.0, 300.0])
+    eta = np.array([0.1, 0.4])
+    phi = np.array([-0.2, 0.2])
+    towers = torch.tensor(np.stack([np.log(pt), eta, phi], axis=1)[None], dtype=torch.float64)
+    mask = torch.ones(1, 2, dtype=torch.bool)
+    features, valid = pair_features(towers, mask)
+    assert valid[0].tolist() == [[False, True], [True, False]]
+    assert (features[0, 0, 0] == 0).all()
+    p = np.stack([pt * np.cosh(eta), pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)], axis=1).sum(0)
+    m2 = p[0] ** 2 - (p[1:] ** 2).sum()
+    dr = np.hypot(0.3, 0.4)
+    expected = np.log([100.0 * dr, 100.0 / 400.0, dr, m2])
+    for i, j in ((0, 1), (1, 0)):
+        np.testing.assert_allclose(features[0, i, j].numpy(), expected, rtol=1e-5)
+
+
+def test_pair_transformer_without_bias_is_the_transformer():
+    """With the pair network's output zeroed, ParT reduces to the Transformer with the same
+    weights, so the pairwise bias is the only difference between the two models."""
+    part = _trained_like("part")
+    with torch.no_grad():
+        part.pair_embed[-1].weight.zero_()
+        part.pair_embed[-1].bias.zero_()
+    plain = build_model("transformer", **PAPER_SIZES["transformer"], params={"head": 376}).eval()
+    plain.load_state_dict({k: v for k, v in part.state_dict().items() if not k.startswith("pair_")})
+    towers, mask = _towers(3, [57, 12, 101])
+    with torch.no_grad():
+        torch.testing.assert_close(part(towers, mask), plain(towers, mask), atol=1e-5, rtol=0)
+        part.pair_embed[-1].bias.copy_(torch.linspace(-2, 2, part.heads))
+        part.pair_embed[-1].weight.normal_()
+        assert not torch.allclose(part(towers, mask), plain(towers, mask), atol=1e-3)
+
+
+@pytest.mark.parametrize("name", TOWER_MODELS)
 def test_shuffling_real_towers_leaves_output_unchanged(name):
     model = _trained_like(name)
     towers, mask = _towers(3, [57, 12, 101])
@@ -142,7 +188,7 @@ def test_shuffling_real_towers_leaves_output_unchanged(name):
         torch.testing.assert_close(model(shuffled, mask), model(towers, mask), atol=1e-5, rtol=0)
 
 
-@pytest.mark.parametrize("name", ["pfn", "transformer"])
+@pytest.mark.parametrize("name", TOWER_MODELS)
 def test_padding_rows_have_no_influence(name):
     model = _trained_like(name)
     towers, mask = _towers(2, [40, 7])
@@ -156,7 +202,7 @@ def test_padding_rows_have_no_influence(name):
         assert not torch.allclose(model(noisy, torch.ones_like(mask)), reference, atol=1e-3)
 
 
-@pytest.mark.parametrize("name", ["pfn", "transformer"])
+@pytest.mark.parametrize("name", TOWER_MODELS)
 def test_batch_of_one_equals_batch_of_many(name):
     model = _trained_like(name)
     lengths = [5, 230, 64, 1, 99]
@@ -216,7 +262,7 @@ def test_classification_metrics_are_consistent():
     assert m["per_class_accuracy"] == {"a": 0.5, "b": pytest.approx(2 / 3), "c": 1.0, "d": None}
 
 
-@pytest.mark.parametrize("name", ["hl_dnn", "transformer"])
+@pytest.mark.parametrize("name", ["hl_dnn", "transformer", "part"])
 def test_train_then_evaluate_small_models(tmp_path, dataset, name):
     config = TrainConfig(epochs=2, batch_size=32, lr=3e-3, device="cpu", threads=1)
     result = train_tagger(name, 0, dataset / "train.parquet", dataset / "val.parquet", tmp_path / "model/model.pt",

@@ -21,7 +21,7 @@ import uproot
 from attnphys.detector.delphes_tree import read_collection
 from attnphys.jets.dataset import DatasetFiles, build_dataset, read_preprocessing
 from attnphys.jets.evaluate import evaluate_tagger
-from attnphys.jets.export import TOLERANCE, check_export, export_model, onnx_probabilities
+from attnphys.jets.export import NOT_EXPORTABLE, TOLERANCE, check_export, export_model, onnx_probabilities
 from attnphys.jets.generate import generate_chunk
 from attnphys.jets.ingest import ingest
 from attnphys.jets.models import MODELS
@@ -35,7 +35,9 @@ SMALL = {
     "hl_dnn": {"width": 16, "depth": 2, "bottleneck": 8},
     "pfn": {"phi": [16, 16], "f": [32]},
     "transformer": {"d_model": 16, "heads": 2, "layers": 1, "ffn": 32, "head": 16},
+    "part": {"d_model": 16, "heads": 2, "layers": 1, "ffn": 32, "pair": [8], "head": 16},
 }
+FRAMED = "transformer_standard"  # the Transformer trained on towers in the 'standard' frame
 PROVENANCE = ["source_file", "source_entry", "source_jet"]
 
 
@@ -59,7 +61,7 @@ def trained(tmp_path_factory):
         towers.append(folder / f"{cls}.parquet")
         ingest(roots[cls], cls, towers[-1])
     files = DatasetFiles.in_folder(folder / "dataset")
-    build_dataset(towers, files, CLASSES, jets_per_class=1000, flatten_bins=(1, 1), split=(0.0, 0.0, 1.0))
+    build_dataset(towers, files, CLASSES, jets_per_class=1000, flatten_bins=(1, 1), split=(0.01, 0.01, 0.98))  # nearly every jet in the test split
     models = {}
     config = TrainConfig(epochs=1, batch_size=16, lr=3e-3, device="cpu", threads=1)
     from attnphys.jets.train import train_tagger
@@ -68,6 +70,9 @@ def trained(tmp_path_factory):
         models[name] = folder / name / "model.pt"
         train_tagger(name, 0, files.test, files.test, models[name], folder / name / "history.csv", config,
                      SMALL.get(name, {}))
+    models[FRAMED] = folder / FRAMED / "model.pt"
+    train_tagger("transformer", 0, files.test, files.test, models[FRAMED], folder / FRAMED / "history.csv", config,
+                 SMALL["transformer"], preprocess="standard")
     unlabelled = {}
     for cls, path in roots.items():
         unlabelled[cls] = folder / f"unlabelled_{cls}.root"
@@ -83,7 +88,7 @@ def test_dataset_records_preprocessing_and_training_copies_it(trained):
         assert load_model(path, MODELS)[1]["preprocessing"] == record
 
 
-@pytest.mark.parametrize("name", sorted(SMALL))
+@pytest.mark.parametrize("name", [*sorted(SMALL), FRAMED])
 def test_predict_on_unlabelled_files_equals_evaluate(trained, name, tmp_path):
     folder = trained["folder"]
     evaluate_tagger(trained["models"][name], trained["test"], tmp_path / "pred.parquet", tmp_path / "metrics.json",
@@ -111,7 +116,8 @@ def test_predict_on_unlabelled_files_equals_evaluate(trained, name, tmp_path):
     np.testing.assert_allclose(predicted[probs].sum(axis=1), 1.0, atol=1e-5)
     assert (predicted["pred_class"] == [CLASSES[k] for k in predicted["pred"]]).all()
     meta = json.loads(pq.read_schema(tmp_path / "all.parquet").metadata[b"attnphys.predict"])
-    assert meta["classes"] == CLASSES and meta["model"] == name
+    assert meta["classes"] == CLASSES and meta["model"] == name.removesuffix("_standard")
+    assert meta["preprocess"] == ("standard" if name == FRAMED else "none")
 
     leading = predict_jets(trained["models"][name], inputs, tmp_path / "leading.parquet", leading=1, device="cpu")
     first = pd.read_parquet(tmp_path / "leading.parquet")
@@ -136,15 +142,17 @@ def test_predict_cli_and_bad_inputs(trained, tmp_path):
     assert not (tmp_path / "x.parquet").exists()
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", [*sorted(set(MODELS) - set(NOT_EXPORTABLE)), FRAMED])
 def test_onnx_export_equals_pytorch_on_real_test_jets(trained, name, tmp_path):
     onnx_path = tmp_path / f"{name}.onnx"
     export_model(trained["models"][name], onnx_path)
     graph = onnx.load(str(onnx_path))
     meta = {p.key: p.value for p in graph.metadata_props}
-    assert json.loads(meta["attnphys.classes"]) == CLASSES and meta["attnphys.model"] == name
+    model = name.removesuffix("_standard")
+    assert json.loads(meta["attnphys.classes"]) == CLASSES and meta["attnphys.model"] == model
+    assert meta["attnphys.preprocess"] == ("standard" if name == FRAMED else "none")
     inputs = json.loads(meta["attnphys.inputs"])
-    assert list(inputs) == [i.name for i in graph.graph.input] == list(MODELS[name].inputs)
+    assert list(inputs) == [i.name for i in graph.graph.input] == list(MODELS[model].inputs)
     dims = {i.name: [d.dim_param or d.dim_value for d in i.type.tensor_type.shape.dim] for i in graph.graph.input}
     for key, shape in dims.items():
         assert shape[0] == "batch" and (key == "hl" or shape[1] == "towers")
@@ -152,6 +160,17 @@ def test_onnx_export_equals_pytorch_on_real_test_jets(trained, name, tmp_path):
     worst = max(check_export(trained["models"][name], onnx_path, trained["test"], batch_size=b) for b in (7, 64))
     print(f"{name}: onnxruntime vs PyTorch max |dp| = {worst:.3g}")
     assert worst <= TOLERANCE
+
+
+def test_export_refuses_part_in_one_line_naming_the_model(trained, tmp_path):
+    assert set(NOT_EXPORTABLE) == {"part"}
+    out = tmp_path / "part.onnx"
+    done = subprocess.run([sys.executable, "-m", "attnphys.cli", "jets", "export", "--checkpoint",
+                           str(trained["models"]["part"]), "--out", str(out)], capture_output=True, text=True)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert "model.pt: model 'part': no ONNX export" in lines[0]
+    assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
 def test_onnx_padding_does_not_change_probabilities(trained, tmp_path):

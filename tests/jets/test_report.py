@@ -17,7 +17,7 @@ from attnphys.jets import report, results
 CLASSES = ["1", "2", "3", "4b", "4q", "6", "8"]
 # Accuracy per seed (fractions) chosen so that mean and sample std are exact in percent.
 ACCURACY = {"hl_dnn": [0.80, 0.82, 0.84], "pfn": [0.86, 0.88, 0.90], "transformer": [0.90, 0.91, 0.92]}
-N_PARAMS = {"hl_dnn": 3_270_119, "pfn": 1_205_895, "transformer": 1_388_807}
+N_PARAMS = {"hl_dnn": 3_270_119, "pfn": 1_205_895, "transformer": 1_388_807, "part": 1_388_807}
 N_TEST = 700
 MASS_WINDOW = (300.0, 700.0)
 PT_WINDOW = (1000.0, 1200.0)

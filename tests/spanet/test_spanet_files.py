@@ -86,7 +86,8 @@ def test_chi2_with_a_checkpoint_is_an_error(tmp_path, rng, make_events):
 def test_repeated_target_index_is_rejected(tmp_path, rng, make_events):
     data = make_events(4, 8, rng)
     data.targets[2, 1, 0] = data.targets[2, 0, 1] = 3
-    with pytest.raises(ValueError, match=r"x.h5: TARGETS give jet 3 to two partons in event 2"):
+    repeated = r"x.h5: TARGETS/t1/q1 and TARGETS/t2/b( and TARGETS/\S+)*: the same jet 3 is the target of both in event 2"
+    with pytest.raises(ValueError, match=repeated):
         write_h5(tmp_path / "x.h5", data)
 
 

@@ -24,6 +24,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = yaml.safe_load((REPO / ".test/config/config.yaml").read_text())
+MODELS = yaml.safe_load((REPO / "config.yaml").read_text())["jets"]["models"]
 
 
 def _synthetic_writer():
@@ -84,7 +85,7 @@ def workflow(tmp_path_factory) -> Workflow:
     wf = Workflow(tmp_path_factory.mktemp("reruns"))
     base = wf.overlay()
     outputs = wf.plan(base)
-    accuracy = {model: [0.5] * len(TINY["jets"]["seeds"]) for model in ("hl_dnn", "pfn", "transformer")}
+    accuracy = {model: [0.5] * len(TINY["jets"]["seeds"]) for model in MODELS}
     _synthetic_writer()(wf.out, accuracy)
     for path in outputs:
         target = wf.out / path
@@ -126,8 +127,8 @@ def test_report_and_html_report_from_the_workflow(workflow):
     run = workflow.snakemake(base, "--forcerun=jets_build_report", "jets_report")
     assert run.returncode == 0, run.stderr[-3000:]
     summary = pd.read_csv(workflow.out / "jets/report/summary.csv")
-    assert summary["model"].tolist() == ["hl_dnn", "pfn", "transformer"]
-    assert summary["accuracy_mean"].tolist() == [50.0, 50.0, 50.0]
+    assert summary["model"].tolist() == MODELS
+    assert summary["accuracy_mean"].tolist() == [50.0] * len(MODELS)
     assert workflow.pending(base) == set()
     html = workflow.snakemake(base, "--report", str(workflow.root / "report.html"))
     assert html.returncode == 0, html.stderr[-3000:]

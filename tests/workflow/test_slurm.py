@@ -41,6 +41,7 @@ OVERLAY = {
     "device": "auto",  # GPU-capable rules ask for a GPU (the fake one); no CUDA here, so they run on the CPU
     "jets": {"enabled": False},
     "neutron_stars": {"enabled": False},
+    "neutrino": {"enabled": False},
     "gating": {"enabled": True, "max_n": 3, "xor_seeds": 2, "xor_epochs": 50},
     "spanet": {
         "enabled": True,
@@ -139,8 +140,8 @@ COMPARED = (".csv", ".json", ".h5")
 
 
 def test_profile_sends_every_gpu_job_to_the_gpu_partition(tmp_path):
-    """Dry run of the default config (every area) through the slurm profile."""
-    run = snakemake(tmp_path, "--workflow-profile", str(PROFILE), "-n", overlay={})
+    """Dry run of the default config (every area, and the learning curve) through the slurm profile."""
+    run = snakemake(tmp_path, "--workflow-profile", str(PROFILE), "-n", "all", "jets_learning_curve", overlay={})
     assert run.returncode == 0, run.stderr[-3000:]
     jobs = planned_jobs(run.stdout + run.stderr).values()
     declared = {name for path in (REPO / "workflow/rules").glob("*.smk")

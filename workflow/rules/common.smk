@@ -15,6 +15,8 @@ from snakemake.utils import validate
 # The registries of the package beside this Snakefile (the same sources the rules run).
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 from attnphys.jets.prong_classes import CLASS_NAMES  # noqa: E402
+from attnphys.validate.config import check_config as check_values  # noqa: E402
+from attnphys.validate.unique import check_unique_files  # noqa: E402
 
 validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
 
@@ -30,6 +32,12 @@ def check_config(cfg):
     unknown = set(cfg["jets"]["acceptance"]) - set(CLASS_NAMES)
     if unknown:
         raise ValueError(f"config key jets.acceptance: unknown classes {sorted(unknown)}")
+    train = cfg["jets"]["train"]
+    if train["augment"] and train["preprocess"] == "standard":
+        raise ValueError("config key jets.train.augment: random rotations would undo preprocess 'standard'")
+    for model in {*cfg["jets"]["models"], *cfg["jets"]["learning_curve"]["models"]}:
+        if model not in cfg["jets"]["model_params"]:
+            raise ValueError(f"config key jets.model_params: no entry for model {model!r}")
     for cls in cfg["jets"]["classes"]:
         if cls not in cfg["jets"]["acceptance"]:
             raise ValueError(f"config key jets.acceptance: no acceptance for class {cls!r}")
@@ -40,6 +48,10 @@ def check_config(cfg):
         raise ValueError(f"config key jets.predict.model: {predict['model']!r} is not in jets.models")
     if predict["files"] and predict["seed"] not in cfg["jets"]["seeds"]:
         raise ValueError(f"config key jets.predict.seed: {predict['seed']} is not in jets.seeds")
+    if abs(sum(cfg["neutrino"]["split"]) - 1.0) > 1e-6:
+        raise ValueError(f"config key neutrino.split: fractions {cfg['neutrino']['split']} must sum to 1")
+    if cfg["neutrino"]["enabled"] and "transformer" not in cfg["neutrino"]["models"]:
+        raise ValueError("config key neutrino.models: must hold 'transformer' (the report's attention maps)")
 
 
 def alternatives(names):
@@ -48,6 +60,7 @@ def alternatives(names):
 
 
 check_config(config)
+check_values(config)
 
 OUT = config["outdir"]
 CONDA_ENV = "../../envs/attnphys.yaml"
@@ -81,12 +94,25 @@ COST = {
     "jets_evaluate": (370, 0.0074, 10, 0.02),           # test jet (MB: data)
     "jets_study_sample": (400, 0.1, 20, 0.09),          # generated event (three levels, 12 tau sets)
     "jets_diagnosis": (500, 0.0, 30, 150),              # row of the diagnosis table (tree, 3 folds)
+    # Learning curve: the costs of jets_train and jets_evaluate (the same stages), the time
+    # slope doubled because part takes 1.9x the Transformer's time per step (README); trees:
+    # HistGradientBoosting on 17 features, small (estimates, not yet measured).
+    "jets_curve_train": (880, 0.0074, 17, 0.296),       # jet (MB: data); train+val jet x epoch (s)
+    "jets_curve_evaluate": (370, 0.0074, 10, 0.02),     # test jet (MB: data)
+    "jets_curve_trees": (300, 0.001, 10, 0.005),        # jet of the training split
+    "jets_build_learning_curve": (250, 0.0, 10, 0.01),  # run (s: fits and parameter draws)
     "spanet_generate": (225, 0.01, 5, 0.055),           # generated event
     "spanet_dataset": (55, 0.01, 5, 0.001),             # generated event
     "spanet_train": (430, 0.005, 15, 0.011),            # generated event (x epoch for s)
     "neutron_stars_dataset": (150, 0.05, 5, 0.26),      # EOS sample (s: per worker)
     "neutron_stars_train": (375, 0.01, 29, 0.001),      # EOS sample (x epoch for s)
     "neutron_stars_fit": (180, 0.0, 10, 0.3),           # fitted sample x start
+    # neutrino: the default run (3000 events, 10 epochs); s from cpu_time, as the run shared the
+    # 2 cores at load 9-10 (wall s 3-10x higher); README "Neutrino classification"
+    "neutrino_simulate": (150, 0.02, 2, 0.002),         # simulated event of the chunk
+    "neutrino_dataset": (200, 0.1, 1, 0.001),           # simulated event
+    "neutrino_train": (600, 0.08, 5, 0.0005),           # simulated event (MB); train event x epoch x image (s)
+    "neutrino_evaluate": (600, 0.08, 5, 0.01),          # simulated event (MB); test event (s)
 }
 
 
@@ -113,6 +139,13 @@ def area_targets():
 JETS = config["jets"]
 JETS_SPLITS = ("train", "val", "test")
 JETS_RUNS = dict(model=JETS["models"], seed=JETS["seeds"])
+
+
+def onnx_models():
+    """The taggers of jets.models that jets_export writes (attnphys.jets.export refuses the others)."""
+    from attnphys.jets.export import NOT_EXPORTABLE
+
+    return [m for m in JETS["models"] if m not in NOT_EXPORTABLE]
 
 
 def jet_chunks(cls):
@@ -154,6 +187,7 @@ def user_delphes_files():
         if cls not in JETS["classes"]:
             raise ValueError(f"config key jets.delphes_files: class {cls!r} is not in jets.classes")
         found[cls] = file_chunks(patterns, f"jets.delphes_files.{cls}")
+    check_unique_files([p for chunks in found.values() for p in chunks.values()], "config key jets.delphes_files")
     return found
 
 
@@ -217,6 +251,62 @@ def study_samples():
     """Every (variant, class) sample the diagnosis table reads."""
     return [f"{OUT}/jets/study/{variant}/{cls}.parquet"
             for variant, classes in JETS["study"]["variants"].items() for cls in classes]
+def jets_train_size():
+    return math.ceil(jets_dataset_size() * JETS["split"][0])
+
+
+def jets_curve_fit_size(fraction):
+    """Jets a learning-curve training passes per epoch: its training fraction plus validation."""
+    return math.ceil(jets_dataset_size() * (float(fraction) * JETS["split"][0] + JETS["split"][1]))
+
+
+# Tower frames (attnphys.jets.preprocess): "preprocess" or "preprocess+augment".
+JETS_FRAMES = ["none", "centre", "standard", "none+augment", "centre+augment"]
+
+
+def jets_main_frame():
+    """The tower frame of jets.train (preprocess[+augment])."""
+    preprocess = JETS["train"]["preprocess"]
+    return f"{preprocess}+augment" if JETS["train"]["augment"] else preprocess
+
+
+def jets_frame_flags(model, frame):
+    """`jets train` flags of a tower frame; the Mass + HL DNN sees no towers."""
+    if model == "hl_dnn":
+        return ""
+    preprocess, _, augment = frame.partition("+")
+    return f"--preprocess {preprocess}{' --augment' if augment else ''}"
+
+
+# ---- jets learning curve -----------------------------------------------------------
+# Runs live in {OUT}/jets/learning_curve/runs/{model}/{frame}/f{fraction}/seed{seed}/; the
+# Mass + HL DNN and the trees see no towers and always run in frame "none".
+JETS_CURVE = JETS["learning_curve"]
+JETS_CURVE_DIR = f"{OUT}/jets/learning_curve"
+
+
+def curve_frames(model):
+    """Tower frames a model runs in on the learning curve (main frame first)."""
+    if model == "hl_dnn":
+        return ["none"]
+    return list(dict.fromkeys([jets_main_frame(), *JETS_CURVE["frames"]]))
+
+
+def curve_metrics():
+    """metrics.json of every learning-curve run: networks in their frames, then the trees."""
+    runs = [
+        f"{JETS_CURVE_DIR}/runs/{model}/{frame}/f{fraction}/seed{seed}/metrics.json"
+        for model in JETS_CURVE["models"]
+        for frame in curve_frames(model)
+        for fraction in JETS_CURVE["fractions"]
+        for seed in JETS["seeds"]
+    ]
+    trees = [
+        f"{JETS_CURVE_DIR}/runs/trees/none/f{fraction}/seed{seed}/metrics.json"
+        for fraction in JETS_CURVE["fractions"]
+        for seed in JETS["seeds"]
+    ]
+    return runs + trees
 
 
 def jets_report_figure(name, caption, figure, model="all"):
@@ -300,4 +390,43 @@ def neutron_stars_prior():
     return " ".join(
         [f"--coefficients {NS['n_coefficients']} --min-max-mass {NS['min_max_mass']}"]
         + [f"--prior {name}={NS['prior'][name][0]},{NS['prior'][name][1]}" for name in NS_COEFFICIENTS]
+    )
+
+
+# ---- neutrino ----------------------------------------------------------------------
+NU = config["neutrino"]
+NU_CHUNKS = list(range(math.ceil(NU["events_per_class"] / NU["events_per_chunk"])))
+NU_RUNS = dict(model=NU["models"], seed=NU["seeds"])
+# Your own maps (neutrino/pixelmap.py layout) replace the simulation: neutrino.dataset names the file.
+NU_DATASET = NU["dataset"] or f"{OUT}/neutrino/dataset.h5"
+
+
+def neutrino_events():
+    """Simulated events (4 classes, whole chunks)."""
+    return 4 * NU["events_per_chunk"] * len(NU_CHUNKS)
+
+
+def neutrino_test_events():
+    return math.ceil(neutrino_events() * NU["split"][2])
+
+
+def neutrino_model_params(wildcards):
+    """--params of one model: its constructor overrides, neutrino.model_params.<model>."""
+    return json.dumps(NU["model_params"].get(wildcards.model, {}), sort_keys=True)
+
+
+def neutrino_train_runtime(wildcards):
+    """Minutes of one training job: CNN cost per training event x epoch, the transformers
+    embedding the event and max_prongs prong maps (1 + max_prongs images per event)."""
+    images = 1 if wildcards.model == "cvn" else 1 + NU["max_prongs"]
+    units = neutrino_events() * NU["split"][0] * NU["train"]["epochs"] * images
+    return runtime("neutrino_train", units)
+
+
+def neutrino_report_file(name, caption, figure):
+    return report(
+        f"{OUT}/neutrino/report/{name}",
+        caption=f"../report/{caption}.rst",
+        category="Neutrino classification",
+        labels={"figure": figure},
     )

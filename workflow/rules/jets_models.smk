@@ -33,7 +33,9 @@ rule jets_train:
         patience=JETS["train"]["patience"],
         bucket_pool=JETS["train"]["bucket_pool"],
         compile="--compile" if JETS["train"]["compile"] else "",
+        frame_flags=lambda w: jets_frame_flags(w.model, jets_main_frame()),
         base_seed=config["seed"],
+        classes=JETS["classes"],
         device=config["device"],
     threads: JETS["threads"]
     resources:
@@ -45,11 +47,11 @@ rule jets_train:
     shell:
         "{params.attnphys} jets train --model {wildcards.model} --seed {wildcards.seed}"
         " --base-seed {params.base_seed} --train {input.train:q} --val {input.val:q}"
-        " --out-model {output.model:q} --out-history {output.history:q}"
+        " --out-model {output.model:q} --out-history {output.history:q} --classes {params.classes}"
         " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr}"
         " --weight-decay {params.weight_decay} --warmup-frac {params.warmup_frac}"
         " --schedule {params.schedule} --patience {params.patience} --bucket-pool {params.bucket_pool}"
-        " {params.compile} --params {params.model_params:q} --threads {threads} --device {params.device}"
+        " {params.compile} {params.frame_flags} --params {params.model_params:q} --threads {threads} --device {params.device}"
         " --restart-stale > {log:q} 2>&1"
 
 

@@ -19,8 +19,9 @@ needed leaf up front, then yields the collections in bounded-memory steps
 (:meth:`DelphesTree.steps`) or whole (:meth:`DelphesTree.read`, and :func:`read_collection`
 for one collection), as per-event records with short field names (``ET``, ``PID``).
 Bad input raises FileNotFoundError (missing file) or ValueError naming the file and the
-leaf: truncated or corrupt file, no tree ``Delphes``, an RNTuple instead of a TTree, a
-missing collection or leaf, baskets that do not decompress.
+leaf: truncated (``attnphys.validate.delphes``) or corrupt file, no tree ``Delphes``, an RNTuple instead of a TTree, a
+missing collection or leaf, baskets that do not decompress, a leaf that is no list of numbers, non-finite values and
+negative ``ET`` or ``PT`` (the first bad event named).
 
 ``Particle`` holds the hard-process record (attnphys.event_record.hard_process); a real
 Delphes file holds the full generator record there. Indices M1, M2, D1, D2 are 0-based
@@ -42,6 +43,8 @@ import uproot
 
 from attnphys.detector.calorimeter import TOWER_FIELDS
 from attnphys.files import atomic_path, existing
+from attnphys.validate import brief
+from attnphys.validate.delphes import check_collection, check_header, check_kinematics
 
 TREE = "Delphes"
 STEP_SIZE = "64 MB"  # memory bound of one read step
@@ -90,10 +93,11 @@ def open_delphes(path: str | os.PathLike, collections: Mapping[str, Sequence[str
     Use the result as a context manager; it closes the file.
     """
     path = existing(path, "Delphes ROOT file")
+    check_header(path)
     try:
         handle = uproot.open(path)
     except Exception as err:
-        raise ValueError(f"{path}: not a readable ROOT file (truncated or corrupt?): {err}") from err
+        raise ValueError(f"{path}: not a readable ROOT file (truncated or corrupt?): {brief(err)}") from err
     try:
         return DelphesTree(path, handle, collections)
     except BaseException:
@@ -110,7 +114,7 @@ class DelphesTree:
         try:
             self.tree = handle[TREE]
         except Exception as err:
-            raise ValueError(f"{path}: no readable tree {TREE!r} (keys: {handle.keys()}): {err}") from err
+            raise ValueError(f"{path}: no readable tree {TREE!r} (keys: {handle.keys()}): {brief(err)}") from err
         if not isinstance(self.tree, uproot.behaviors.TTree.TTree):
             raise ValueError(f"{path}: {TREE!r} is a {handle.classname_of(TREE)}, expected a TTree "
                              "(as Delphes writes)")
@@ -135,7 +139,7 @@ class DelphesTree:
                 arrays, report = next(iterator, (None, None))
             if arrays is None:
                 return
-            yield report.tree_entry_start, self._records(arrays)
+            yield report.tree_entry_start, self._records(arrays, report.tree_entry_start)
 
     def read(self) -> dict[str, ak.Array]:
         """{collection: records} of the whole tree."""
@@ -143,20 +147,32 @@ class DelphesTree:
             arrays = self.tree.arrays(filter_name=list(self.leaves), library="ak")
         return self._records(arrays)
 
-    def _records(self, arrays: ak.Array) -> dict[str, ak.Array]:
-        return {
-            collection: ak.zip({field: arrays[leaf] for leaf, (coll, field) in self.leaves.items()
-                                if coll == collection}, depth_limit=2)
-            for collection in self.collections
-        }
+    def _records(self, arrays: ak.Array, first_entry: int = 0) -> dict[str, ak.Array]:
+        """Validated records per collection (``attnphys.validate.delphes``)."""
+        records = {}
+        for collection in self.collections:
+            fields = {field: arrays[leaf] for leaf, (coll, field) in self.leaves.items() if coll == collection}
+            check_collection(self.path, collection, fields, first_entry)
+            check_kinematics(self.path, collection, fields, first_entry)
+            records[collection] = ak.zip(fields, depth_limit=2)
+        return records
 
     @contextmanager
     def _reading(self):
         try:
             yield
         except Exception as err:
-            raise ValueError(f"{self.path}: reading tree {TREE} failed (truncated or corrupt file?): "
-                             f"{type(err).__name__}: {err}") from err
+            raise ValueError(f"{self.path}: leaf {self._failing_leaf()}: reading tree {TREE} failed (truncated or "
+                             f"corrupt file?): {brief(err)}") from err
+
+    def _failing_leaf(self) -> str:
+        """The first asked leaf that does not read on its own (called only after a failure)."""
+        for leaf, (collection, field) in self.leaves.items():
+            try:
+                self.tree[leaf].array(library="np")
+            except Exception:
+                return f"{collection}.{field}"
+        return "(several)"
 
     def close(self) -> None:
         self.handle.close()

@@ -17,6 +17,8 @@ STAGES = {
     "report": "attnphys.jets.report",
     "study": "attnphys.jets.physics_study",
     "diagnosis": "attnphys.jets.diagnosis",
+    "trees": "attnphys.jets.boosted_trees",
+    "learning-curve": "attnphys.jets.learning_curve",
 }
 
 

@@ -18,8 +18,11 @@ Steps, each a pure function of the inputs and the seed:
    boolean mask (padding is zero). Non-finite values are an error.
 
 Output: ``{out_dir}/{train,val,test}.parquet`` with the columns of ``DATASET_SCHEMA`` (the
-contract later stages read) and ``{out_dir}/summary.json``. Labels are the class's position
-in ``classes`` (the config order). Reading is two passes (scalars, then towers file by file)
+contract later stages read; the class list in label order in the schema metadata
+``attnphys.classes``) and ``{out_dir}/summary.json``. Labels are the class's position
+in ``classes`` (the config order). Inputs are validated as they enter
+(``attnphys.validate.towers``) and must be unique: one file given twice, through a symlink
+or as a copy, or one jet in two files, is an error naming both (``attnphys.validate.unique``). Reading is two passes (scalars, then towers file by file)
 so memory holds the selected jets of one feature batch, not all towers.
 """
 
@@ -43,11 +46,19 @@ from attnphys.files import atomic_path
 from attnphys.jets.ingest import JET_FIELDS, JET_RADIUS, PROVENANCE_FIELDS, TOWER_LISTS
 from attnphys.jets.nsubjettiness import DEFAULT_AXES, FEATURES, nsubjettiness
 from attnphys.parquet import read_columns
+from attnphys.validate import BadInput
+from attnphys.validate.arguments import finite_float, positive_int
+from attnphys.validate.towers import check_towers_table
+from attnphys.validate.unique import check_unique_files, check_unique_jets
 
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "val", "test")
 SCALAR_COLUMNS = ("class", "jet_pt", "jet_mass", "source_file", "source_entry", "source_jet")
+TOWER_FILE_COLUMNS = ("class", "jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_towers", *TOWER_LISTS,
+                      "source_file", "source_entry", "source_jet")
+JET_KEY = ("jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_towers")  # a jet's identity
+CLASSES_METADATA = b"attnphys.classes"
 FEATURE_BATCH = 4096  # jets per N-subjettiness call: amortises FastJet's per-call overhead
 PREPROCESSING_KEY = b"attnphys.preprocessing"
 
@@ -67,9 +78,10 @@ def read_preprocessing(path: str | Path) -> dict | None:
     return json.loads(metadata[PREPROCESSING_KEY]) if PREPROCESSING_KEY in metadata else None
 
 
-def dataset_schema(max_towers: int) -> pa.Schema:
-    """Column contract of the train/val/test files."""
+def dataset_schema(max_towers: int, classes: list[str] | None = None) -> pa.Schema:
+    """Column contract of the train/val/test files; ``classes`` (label order) go to the metadata."""
     fixed = pa.list_(pa.float32(), max_towers)
+    metadata = None if classes is None else {CLASSES_METADATA: json.dumps(list(classes)).encode()}
     return pa.schema(
         [
             ("label", pa.int64()),
@@ -78,7 +90,8 @@ def dataset_schema(max_towers: int) -> pa.Schema:
             ("tower_mask", pa.list_(pa.bool_(), max_towers)),
             *[(name, pa.float32()) for name in FEATURES],
             *PROVENANCE_FIELDS,
-        ]
+        ],
+        metadata=metadata,
     )
 
 
@@ -170,23 +183,32 @@ def build_dataset(towers: list[str | Path], out: DatasetFiles, classes: list[str
                   flatten_bins=(4, 2), split=(0.70, 0.15, 0.15), max_towers: int = 230,
                   seed: int = 0) -> dict:
     """Write the train/val/test Parquet files and the summary JSON of ``out``; return the summary."""
-    if abs(sum(split) - 1.0) > 1e-6:
-        raise ValueError(f"config key jets.split: fractions {list(split)} must sum to 1")
+    if abs(sum(split) - 1.0) > 1e-6 or min(split) <= 0:
+        raise ValueError(f"config key jets.split: fractions {list(split)} must be positive and sum to 1")
     for key, (lo, hi) in (("pt_window", pt_window), ("mass_window", mass_window)):
-        if not lo < hi:
-            raise ValueError(f"config key jets.{key}: min {lo} must be below max {hi}")
+        if not (np.isfinite(lo) and np.isfinite(hi) and 0 <= lo < hi):
+            raise ValueError(f"config key jets.{key}: min {lo} must be below max {hi}, both finite, not negative")
+    if min(flatten_bins) < 1 or max_towers < 1 or jets_per_class < 1:
+        raise ValueError(f"jets.flatten_bins {list(flatten_bins)}, jets.max_towers {max_towers} and "
+                         f"jets.jets_per_class {jets_per_class} must be at least 1")
     if len(set(classes)) != len(classes):
         raise ValueError(f"config key jets.classes: repeated class in {list(classes)}")
     paths = [Path(p) for p in towers]
+    check_unique_files(paths, "towers file")
 
-    scalars = []
+    scalars, keys = [], []
     for path in tqdm(paths, desc="dataset: scan", unit="file"):
-        table = read_columns(path, SCALAR_COLUMNS, "towers file")
+        table = read_columns(path, TOWER_FILE_COLUMNS, "towers file")
+        check_towers_table(path, table)
         unknown = set(table["class"].to_pylist()) - set(classes)
         if unknown:
-            raise ValueError(f"{path}: jets of class(es) {sorted(unknown)} not in jets.classes {classes}")
-        scalars.append(table)
+            raise BadInput(path, "column class", f"class(es) {sorted(unknown)} not in jets.classes {classes}")
+        scalars.append(table.select(SCALAR_COLUMNS))
+        keys.append(np.rec.fromarrays([table[c].to_numpy() for c in JET_KEY], names=list(JET_KEY)))
     file_index = np.repeat(np.arange(len(paths)), [t.num_rows for t in scalars])
+    if keys:
+        check_unique_jets(np.concatenate(keys), [str(p) for p in paths], file_index,
+                          np.concatenate([np.arange(t.num_rows) for t in scalars]))
     column = {name: [v for t in scalars for v in t[name].to_pylist()] for name in SCALAR_COLUMNS}
     cls = np.array(column["class"], dtype=object)
     mass = np.array(column["jet_mass"], dtype=np.float64)
@@ -221,8 +243,9 @@ def build_dataset(towers: list[str | Path], out: DatasetFiles, classes: list[str
                     "(mass, pT) bin limits the flat sample)", n_final, jets_per_class - n_final,
                     jets_per_class)
 
+    schema = dataset_schema(max_towers, classes)
     record = json.dumps(preprocessing(pt_window, mass_window, max_towers)).encode()
-    schema = dataset_schema(max_towers).with_metadata({PREPROCESSING_KEY: record})
+    schema = schema.with_metadata({**schema.metadata, PREPROCESSING_KEY: record})
     with contextlib.ExitStack() as stack:
         writers = {}
         for s in SPLITS:
@@ -247,9 +270,7 @@ def build_dataset(towers: list[str | Path], out: DatasetFiles, classes: list[str
             rows = chosen[file_index == i]
             if not rows.any():
                 continue
-            table = read_columns(path, ("class", "jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_towers",
-                                        *TOWER_LISTS, "source_file", "source_entry", "source_jet"),
-                                 "towers file")
+            table = read_columns(path, TOWER_FILE_COLUMNS, "towers file")
             batch.append((path, table.take(np.flatnonzero(rows)), which[file_index == i][rows]))
             if sum(t.num_rows for _, t, _ in batch) >= FEATURE_BATCH:
                 flush()
@@ -291,7 +312,7 @@ def jet_features(table: pa.Table, classes: list[str], max_towers: int, path) -> 
     columns["source_file"] = table["source_file"]
     columns["source_entry"] = table["source_entry"]
     columns["source_jet"] = table["source_jet"]
-    return pa.table(columns, schema=dataset_schema(max_towers))
+    return pa.table(columns, schema=dataset_schema(max_towers, classes))
 
 
 def _check_finite(values: np.ndarray, name: str, path) -> None:
@@ -314,11 +335,11 @@ def add_cli(subparsers) -> None:
         parser.add_argument(f"--out-{split}", type=Path, required=True, help=f"{split} split (Parquet) to write")
     parser.add_argument("--out-summary", type=Path, required=True, help="summary.json to write (counts, yields)")
     parser.add_argument("--classes", nargs="+", required=True, help="classes in label order")
-    parser.add_argument("--jets-per-class", type=int, required=True)
-    parser.add_argument("--pt-window", nargs=2, type=float, default=[1000.0, 1200.0])
-    parser.add_argument("--mass-window", nargs=2, type=float, default=[300.0, 700.0])
-    parser.add_argument("--flatten-bins", nargs=2, type=int, default=[4, 2], metavar=("MASS", "PT"))
-    parser.add_argument("--split", nargs=3, type=float, default=[0.70, 0.15, 0.15])
-    parser.add_argument("--max-towers", type=int, default=230)
+    parser.add_argument("--jets-per-class", type=positive_int, required=True)
+    parser.add_argument("--pt-window", nargs=2, type=finite_float, default=[1000.0, 1200.0])
+    parser.add_argument("--mass-window", nargs=2, type=finite_float, default=[300.0, 700.0])
+    parser.add_argument("--flatten-bins", nargs=2, type=positive_int, default=[4, 2], metavar=("MASS", "PT"))
+    parser.add_argument("--split", nargs=3, type=finite_float, default=[0.70, 0.15, 0.15])
+    parser.add_argument("--max-towers", type=positive_int, default=230)
     parser.add_argument("--seed", type=int, default=0)
     parser.set_defaults(func=run)

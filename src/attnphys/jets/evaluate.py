@@ -3,11 +3,15 @@
 Writes ``predictions.parquet`` (``prob_0`` .. ``prob_{K-1}`` in label order, ``label``,
 ``pred``, ``jet_mass``, ``jet_pt`` and the provenance ``source_file, source_entry,
 source_jet``, which ``attnphys jets predict`` writes too) and ``metrics.json``:
-``model, seed, classes`` (name per label), ``accuracy`` and ``per_class_accuracy``
+``model, seed, train_fraction, n_train, n_train_per_class, preprocess, augment`` (from the
+model's record), ``classes`` (name per label), ``accuracy`` and ``per_class_accuracy``
 (fractions in [0, 1]; per class keyed by class name, null for a class absent from the
 test set), ``confusion`` (counts, rows = true label, columns = predicted),
 ``n_params, n_test, jets_per_second`` (inference throughput, after one warm-up batch),
 ``device, batch_size``.
+
+The class list is the model's record (``jets.classes`` at training); a test split whose class
+list, order or labels differ from it is refused (``attnphys.validate.dataset``).
 """
 
 from __future__ import annotations
@@ -27,11 +31,13 @@ from attnphys.files import atomic_path
 from attnphys.jets.models import MODELS, count_parameters
 from attnphys.jets.ingest import PROVENANCE_FIELDS
 from attnphys.jets.split import read_jets
+from attnphys.jets.train import in_frame, jet_tensors, logits
 from attnphys.parquet import read_columns
-from attnphys.jets.train import jet_tensors, logits
 from attnphys.train import predict, resolve_device
 from attnphys.train.options import add_device_option
 from attnphys.train.record import load_model
+from attnphys.validate.arguments import positive_int
+from attnphys.validate.dataset import check_split
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +66,21 @@ def evaluate_tagger(
     device: str = "auto", threads: int = 0,
 ) -> dict:
     """Predict the test split with the model of ``model_path``; write predictions and metrics."""
+    if batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, got {batch_size}")
     if threads:
         torch.set_num_threads(threads)
     model, info = load_model(Path(model_path), MODELS)
     inputs = tuple(info["inputs"])
-    jets = read_jets(test_path, need_towers="towers" in inputs)
+    # The tower frame the model was trained in, from its record.
+    jets = in_frame(read_jets(test_path, need_towers="towers" in inputs), info["preprocess"])
     if len(jets) == 0:
         raise ValueError(f"{test_path}: the test split has no jets")
-    classes = list(info["classes"])
-    if jets.label.max() >= len(classes):
-        raise ValueError(f"{test_path}: label {jets.label.max()} beyond the model's {len(classes)} classes")
+    classes = [str(c) for c in info.get("classes") or []]
+    if len(classes) != info["sizes"].get("n_classes"):
+        raise ValueError(f"{model_path}: field extra.classes: {classes} but the model has "
+                         f"{info['sizes'].get('n_classes')} outputs")
+    check_split(test_path, jets.label, jets.classes, classes, jets.class_list, f"the model's classes ({model_path})")
     data = jet_tensors(jets, inputs)
     dev = resolve_device(device)
 
@@ -98,6 +109,11 @@ def evaluate_tagger(
     metrics = {
         "model": info["model"],
         "seed": info.get("seed"),
+        "train_fraction": info["train_fraction"],
+        "n_train": info["n_train"],
+        "n_train_per_class": info["n_train_per_class"],
+        "preprocess": info["preprocess"],
+        "augment": info["augment"],
         "classes": classes,
         **classification_metrics(jets.label, pred, classes),
         "n_params": count_parameters(model),
@@ -125,7 +141,7 @@ def add_cli(subparsers) -> None:
     p.add_argument("--test", type=Path, required=True, help="test.parquet of the dataset")
     p.add_argument("--out-predictions", type=Path, required=True, help="predictions.parquet to write")
     p.add_argument("--out-metrics", type=Path, required=True, help="metrics.json to write")
-    p.add_argument("--batch-size", type=int, default=512)
+    p.add_argument("--batch-size", type=positive_int, default=512)
     add_device_option(p)
     p.add_argument("--threads", type=int, default=0)
     p.set_defaults(func=_run)

@@ -28,7 +28,8 @@ uproot writes from records (``Tower_ET``, counter ``nTower``) are both accepted.
 taken as massless with pT = ET.
 
 Outcomes for bad input: the reader's errors naming the file (and the leaf) for a missing,
-truncated or corrupt file, no tree ``Delphes`` or a missing leaf; an empty tree or a file
+truncated or corrupt file, no tree ``Delphes``, a missing leaf, or a non-finite or negative
+value (first bad event named; checked before FastJet, ``attnphys.validate.delphes``); an empty tree or a file
 where no jet passes gives an empty Parquet file with the full schema and a logged warning.
 Output is written atomically.
 """
@@ -52,6 +53,7 @@ from attnphys.detector.jets import cluster
 from attnphys.files import atomic_path
 from attnphys.jets import truth
 from attnphys.jets.prong_classes import prong_class
+from attnphys.validate.arguments import finite_float, positive_int
 
 log = logging.getLogger(__name__)
 
@@ -260,11 +262,11 @@ def add_cli(subparsers) -> None:
     parser.add_argument("--input", required=True, help="Delphes-layout ROOT file")
     parser.add_argument("--class", dest="cls", required=True, help="jet class of the file (1, 2, ..., 8)")
     parser.add_argument("--out", required=True, help="output Parquet file")
-    parser.add_argument("--pt-window", nargs=2, type=float, default=[1000.0, 1200.0],
+    parser.add_argument("--pt-window", nargs=2, type=finite_float, default=[1000.0, 1200.0],
                         metavar=("MIN", "MAX"), help="jet pT window in GeV")
-    parser.add_argument("--mass-window", nargs=2, type=float, default=[300.0, 700.0],
+    parser.add_argument("--mass-window", nargs=2, type=finite_float, default=[300.0, 700.0],
                         metavar=("MIN", "MAX"), help="jet mass window in GeV")
-    parser.add_argument("--leading", type=int, default=LEADING,
+    parser.add_argument("--leading", type=positive_int, default=LEADING,
                         help="jets considered per event, by decreasing pT (default 2)")
     parser.add_argument("--resonance-pid", type=int, default=None,
                         help="PDG id of the resonance X for a signal class, e.g. 34 for a W' "

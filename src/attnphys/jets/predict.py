@@ -7,15 +7,17 @@ its truth match; the jet then becomes a dataset row (padded towers, mask, 16
 N-subjettiness values) by the code of the dataset stage and the model's inputs by the
 code of training and evaluation. The windows, the tower padding, the jet radius and the
 N-subjettiness axes come from the model's record (``extra.preprocessing``, copied from the
-training split's metadata), so a model is never applied with other settings than those it
-was trained with; a record the package cannot reproduce is an error.
+training split's metadata), and the towers are put in the frame the model was trained in
+(``extra.preprocess``, ``attnphys.jets.preprocess``) as ``attnphys jets evaluate`` does, so a
+model is never applied with other settings than those it was trained with; a record the
+package cannot reproduce is an error.
 
 Output: one Parquet row per jet, ``source_file`` (as given), ``source_entry`` (event number
 in the file), ``source_jet`` (the jet's pT rank in the event, 0 = leading), ``jet_pt``,
 ``jet_eta``, ``jet_phi``, ``jet_mass``, ``n_towers``, the 16 N-subjettiness values,
 ``prob_0`` .. ``prob_{K-1}`` (label order, as ``attnphys jets evaluate`` writes them),
 ``pred`` and ``pred_class``; the schema metadata ``attnphys.predict`` holds the class names,
-the model name and the preprocessing record. Written atomically, file by file in bounded
+the model name, the preprocessing record and the tower frame (``preprocess``). Written atomically, file by file in bounded
 steps. Follows weaver-core's predict mode: the input file's identifiers, the observables and
 one score column per class side by side.
 """
@@ -75,7 +77,7 @@ def predict_jets(model_path: str | Path, inputs: list[str | Path], out: str | Pa
 
     from attnphys.jets.models import MODELS
     from attnphys.jets.split import jet_columns, jets_of_table
-    from attnphys.jets.train import jet_tensors, logits
+    from attnphys.jets.train import in_frame, jet_tensors, logits
     from attnphys.train import predict, resolve_device
     from attnphys.train.record import load_model
 
@@ -88,7 +90,8 @@ def predict_jets(model_path: str | Path, inputs: list[str | Path], out: str | Pa
     model_inputs = tuple(info["inputs"])
     dev = resolve_device(device)
     schema = predict_schema(len(classes)).with_metadata({METADATA_KEY: json.dumps(
-        {"model": info["model"], "classes": classes, "preprocessing": record, "checkpoint": str(model_path)})})
+        {"model": info["model"], "classes": classes, "preprocessing": record, "preprocess": info["preprocess"],
+         "checkpoint": str(model_path)})})
 
     def forward(net, batch):
         return logits(net, batch, model_inputs)
@@ -107,8 +110,9 @@ def predict_jets(model_path: str | Path, inputs: list[str | Path], out: str | Pa
                         if selected.num_rows == 0:
                             continue
                         rows = jet_features(selected, [UNLABELLED], record["max_towers"], path)
-                        jets = jets_of_table(rows.select(jet_columns("towers" in model_inputs)), path,
-                                             need_towers="towers" in model_inputs)
+                        # The tower frame the model was trained in, from its record (as evaluate).
+                        jets = in_frame(jets_of_table(rows.select(jet_columns("towers" in model_inputs)), path,
+                                                      need_towers="towers" in model_inputs), info["preprocess"])
                         prob = torch.softmax(predict(model, jet_tensors(jets, model_inputs), forward, batch_size,
                                                      dev), dim=1).numpy()
                         pred = prob.argmax(axis=1)

@@ -8,10 +8,15 @@
   jet has at most N towers) are taken at the floor;
 - ``towers``: per real tower (log pT/GeV, delta eta, delta phi) relative to the jet axis,
   zero on padding, with the boolean ``mask`` of real towers (a prefix of each row).
+
+``classes`` is the class list the dataset stage recorded in the split (None for files
+without it); labels and class names are checked against the model's classes by
+``attnphys.validate.dataset.check_split``.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +45,7 @@ class Jets:
     towers: np.ndarray
     mask: np.ndarray
     length: np.ndarray
+    class_list: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.label)
@@ -75,6 +81,12 @@ def jet_columns(need_towers: bool) -> list[str]:
 def jets_of_table(table: pa.Table, path: str | Path, need_towers: bool = True) -> Jets:
     """Dataset rows (``jet_columns``) as ``Jets``; ``path`` names the source in errors."""
     path = Path(path)
+    wanted = jet_columns(need_towers)
+    if not pa.types.is_integer(table.schema.field("label").type):
+        raise ValueError(f"{path}: column label: expected integers, got {table.schema.field('label').type}")
+    if any(table.column(c).null_count for c in wanted):
+        name = next(c for c in wanted if table.column(c).null_count)
+        raise ValueError(f"{path}: column {name}: null values")
     n = table.num_rows
     scalar = {c: table.column(c).to_numpy().astype(np.float32) for c in ("jet_pt", *HL_COLUMNS)}
     hl = np.stack([scalar["jet_mass"], *(np.log(np.maximum(scalar[c], TAU_FLOOR)) for c in FEATURES)],
@@ -84,12 +96,15 @@ def jets_of_table(table: pa.Table, path: str | Path, need_towers: bool = True) -
         pt, deta, dphi = (_list_column(table, c, path).astype(np.float32) for c in TOWER_COLUMNS)
         arrays = {"tower_pt": pt, "tower_deta": deta, "tower_dphi": dphi}
         if n and any(a.shape != mask.shape for a in arrays.values()):
-            raise ValueError(f"{path}: tower columns and tower_mask differ in shape")
+            raise ValueError(f"{path}: column tower_mask: shape {mask.shape} differs from the tower columns'")
         length = mask.sum(axis=1).astype(np.int64)
-        if n and (mask != (np.arange(mask.shape[1]) < length[:, None])).any():
-            raise ValueError(f"{path}: tower_mask is not a prefix (towers must come first, padding after)")
-        if n and (pt[mask] <= 0).any():
-            raise ValueError(f"{path}: tower_pt must be positive on real towers")
+        gaps = (mask != (np.arange(mask.shape[1]) < length[:, None])).any(axis=1)
+        if n and gaps.any():
+            raise ValueError(f"{path}: column tower_mask: not a prefix in row {_first_row(gaps)} "
+                             "(towers must come first, padding after)")
+        if n and (mask & (pt <= 0)).any():
+            raise ValueError(f"{path}: column tower_pt: not positive on a real tower in row "
+                             f"{_first_row(mask & (pt <= 0))}")
         logpt = np.log(np.where(mask, pt, 1.0), dtype=np.float32)
         towers = np.stack([logpt, deta, dphi], axis=-1) * mask[..., None]
     else:
@@ -99,9 +114,27 @@ def jets_of_table(table: pa.Table, path: str | Path, need_towers: bool = True) -
         towers = np.zeros((n, 0, 3), dtype=np.float32)
     for name, values in {**scalar, **arrays}.items():
         if not np.isfinite(values).all():
-            raise ValueError(f"{path}: column {name!r} has NaN or infinite values")
+            raise ValueError(f"{path}: column {name}: NaN or infinite value in row {_first_row(~np.isfinite(values))}")
     label = table.column("label").to_numpy().astype(np.int64)
     if n and label.min() < 0:
-        raise ValueError(f"{path}: column 'label' has negative values")
+        raise ValueError(f"{path}: column label: negative value in row {_first_row(label < 0)}")
     return Jets(path, label, table.column("class").to_numpy(zero_copy_only=False).astype(str),
-                scalar["jet_pt"], scalar["jet_mass"], hl, towers.astype(np.float32), mask, length)
+                scalar["jet_pt"], scalar["jet_mass"], hl, towers.astype(np.float32), mask, length,
+                _class_list(path, table.schema.metadata or {}))
+
+
+def _first_row(bad: np.ndarray) -> int:
+    return int(np.argwhere(bad)[0, 0])
+
+
+def _class_list(path: Path, metadata: dict) -> list[str] | None:
+    raw = metadata.get(b"attnphys.classes")
+    if raw is None:
+        return None
+    try:
+        classes = json.loads(raw)
+    except ValueError as err:
+        raise ValueError(f"{path}: metadata attnphys.classes: not JSON ({err})") from err
+    if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+        raise ValueError(f"{path}: metadata attnphys.classes: expected a list of class names, got {classes!r}")
+    return classes

@@ -7,21 +7,18 @@ from pathlib import Path
 
 import numpy as np
 
-from attnphys.files import atomic_path, existing
+from attnphys.files import atomic_path
 from attnphys.seeding import generator
 from attnphys.spanet.h5layout import MatchingData, read_h5, write_h5
+from attnphys.validate.json_files import read_json
 
 SPLITS = ("train", "val", "test")
 
 
 def read_stats(path: Path) -> dict:
     """The ``.json`` statistics of a generated chunk."""
-    path = existing(Path(path), "statistics of a generated chunk")
-    stats = json.loads(path.read_text())
-    for key in ("generated", "selected", "seconds"):
-        if key not in stats:
-            raise ValueError(f"{path}: missing field {key!r}")
-    return stats
+    return read_json(path, "statistics of a generated chunk", ("generated", "selected", "seconds"),
+                     counts=("generated", "selected"), numbers=("seconds",))
 
 
 def build_dataset(chunks: list[Path], chunk_stats: list[Path] | None, fractions: tuple[float, float, float], seed: int,

@@ -15,6 +15,8 @@ import h5py
 import numpy as np
 
 from attnphys.files import atomic_path, existing
+from attnphys.validate import brief
+from attnphys.validate.spanet import check_physical
 
 JET_FIELDS = ("pt", "eta", "phi", "mass", "btag")
 TOPS = ("t1", "t2")
@@ -97,7 +99,7 @@ def read_h5(path: str | os.PathLike, require_targets: bool = True) -> MatchingDa
     try:
         f = h5py.File(path, "r")
     except OSError as err:
-        raise ValueError(f"{path}: not a readable HDF5 file ({err})") from err
+        raise ValueError(f"{path}: not a readable HDF5 file ({brief(err)})") from err
     with f:
         mask = _dataset(f, path, "INPUTS/Source/MASK")
         if mask.ndim != 2:
@@ -127,8 +129,8 @@ def read_h5(path: str | os.PathLike, require_targets: bool = True) -> MatchingDa
 
 
 def validate(data: MatchingData, source: str) -> None:
-    """Check shapes, finite jet values, and target indices pointing at real jets, each jet
-    given to at most one parton."""
+    """Check shapes, finite jet values, target indices pointing at real jets, and the physics
+    (``attnphys.validate.spanet``: no negative pT, no jet targeted twice in an event)."""
     n, j = data.mask.shape
     for name in JET_FIELDS:
         arr = getattr(data, name)
@@ -157,18 +159,21 @@ def validate(data: MatchingData, source: str) -> None:
                 raise ValueError(
                     f"{source}: TARGETS/{top}/{parton} index {idx[ev]} points at a padded jet in event {ev}"
                 )
-    flat = np.sort(data.targets.reshape(n, -1), axis=1)
-    repeated = (flat[:, 1:] == flat[:, :-1]) & (flat[:, 1:] >= 0)
-    if repeated.any():
-        ev = int(np.flatnonzero(repeated.any(axis=1))[0])
-        jet = int(flat[ev, 1:][repeated[ev]][0])
-        raise ValueError(f"{source}: TARGETS give jet {jet} to two partons in event {ev} (indices must be unique)")
+    check_physical(source, data.mask, data.pt, data.targets,
+                   [f"TARGETS/{top}/{parton}" for top in TOPS for parton in PARTONS])
 
 
 def _dataset(f: h5py.File, path: str, key: str) -> np.ndarray:
     group = key.rsplit("/", 1)[0]
-    if group not in f:
+    try:
+        present = group in f
+    except (OSError, RuntimeError, KeyError, TypeError) as err:
+        raise ValueError(f"{path}: {group}: unreadable (corrupt file?): {brief(err)}") from err
+    if not present:
         raise ValueError(f"{path}: missing group {group}")
-    if key not in f or not isinstance(f[key], h5py.Dataset):
-        raise ValueError(f"{path}: missing dataset {key}")
-    return f[key][()]
+    try:
+        if key not in f or not isinstance(f[key], h5py.Dataset):
+            raise ValueError(f"{path}: missing dataset {key}")
+        return f[key][()]
+    except (OSError, RuntimeError, KeyError, TypeError) as err:
+        raise ValueError(f"{path}: {key}: unreadable (corrupt file?): {brief(err)}") from err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pandas as pd
 from attnphys.files import atomic_path
 from attnphys.markdown import markdown_table
 from attnphys.spanet.metrics import BINS, COLUMNS
+from attnphys.validate.json_files import read_json
 
 # The seed talk's table (arXiv:2010.09206): (event, eps2, eps1) in percent per jet bin.
 TALK = {
@@ -108,7 +108,7 @@ def write_report(chi2_csv: Path, spanet_csv: Path, out: Path, dataset_json: Path
     (``curves_png`` needs ``history_csv``)."""
     from attnphys.spanet.figure import plot_efficiency_by_jets, plot_training_curves
 
-    dataset = json.loads(Path(dataset_json).read_text()) if dataset_json else None
+    dataset = read_json(dataset_json, "SPA-NET dataset summary") if dataset_json else None
     history = pd.read_csv(history_csv) if history_csv else None
     if curves_png is not None and history is None:
         raise ValueError("--out-curves: needs --history")

@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from attnphys.files import atomic_path, existing
+from attnphys.validate import brief
 
 
 def save(obj: dict, path: Path) -> None:
@@ -21,7 +22,7 @@ def load(path: Path) -> dict:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises several types for truncated or foreign files
-        raise ValueError(f"{path}: not a readable attnphys checkpoint ({err})") from err
+        raise ValueError(f"{path}: not a readable attnphys checkpoint ({brief(err)})") from err
     if not isinstance(obj, dict):
         raise ValueError(f"{path}: checkpoint is not a dict")
     return obj
@@ -32,7 +33,7 @@ def normalise(fingerprint: dict, where: str = "fingerprint") -> dict:
     try:
         return json.loads(json.dumps(fingerprint, sort_keys=True))
     except TypeError as err:
-        raise ValueError(f"{where}: must be JSON-serialisable ({err})") from err
+        raise ValueError(f"{where}: must be JSON-serialisable ({brief(err)})") from err
 
 
 def differences(old: dict, new: dict, prefix: str = "") -> list[str]:

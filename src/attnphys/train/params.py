@@ -4,7 +4,8 @@ A stage's ``--params`` (from the config key ``jets.model_params.<model>``, ``spa
 or ``neutron_stars.model``) overrides the constructor's defaults, which are the only
 defaults. Keys are checked against the constructor's signature. Sizes that follow from the
 data (number of classes, input features, outputs) are passed by the stage and refused in
-``--params``.
+``--params``; types and ranges follow the constructor's annotations
+(``attnphys.validate.model_params``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+
+from attnphys.validate.model_params import check_params, from_class
 
 
 def parse_params(text: str) -> dict:
@@ -38,4 +41,5 @@ def construct(cls: type, params: dict, where: str, **sizes):
     if unknown:
         from_data = f" ({', '.join(sorted(sizes))} follow from the data)" if sizes else ""
         raise ValueError(f"{where}: unknown key(s) {unknown}; allowed {allowed}{from_data}")
+    check_params(params, from_class(cls), where, tuple(sizes))
     return cls(**sizes, **{key: tuple(v) if isinstance(v, list) else v for key, v in params.items()})

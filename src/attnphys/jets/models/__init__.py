@@ -1,10 +1,12 @@
 """The talk's three jet taggers: ``hl_dnn`` (mass + 16 N-subjettiness), ``pfn`` and
-``transformer`` (both on towers).
+``transformer`` (both on towers), and a fourth beyond the talk: ``part``, the Transformer
+with a ParT-style pairwise-interaction attention bias, at the Transformer's count.
 
 ``build_model(name, n_features, n_classes, params)``: the sizes come from the data (17
 high-level features or 3 per tower; one output per class), ``params`` override constructor
 defaults (config key ``jets.model_params.<name>``). With the talk's sizes (``PAPER_SIZES``)
-and no overrides the parameter counts are the talk's: 3,270,119, 1,205,895 and 1,388,807.
+and no overrides the parameter counts are the talk's: 3,270,119, 1,205,895 and 1,388,807
+(``part``: 1,388,807 too).
 Each model names its inputs in ``model.inputs`` (``('hl',)`` or ``('towers', 'mask')``) and
 holds its input standardisation in ``model.scale`` (buffers, set from the training split).
 """
@@ -14,18 +16,24 @@ from __future__ import annotations
 from torch import nn
 
 from attnphys.jets.models.hl_dnn import HLDNN
+from attnphys.jets.models.pair_transformer import PairTransformer
 from attnphys.jets.models.pfn import PFN
 from attnphys.jets.models.transformer import TowerTransformer
 from attnphys.jets.paper import TALK
 from attnphys.train.params import construct
 
-MODELS: dict[str, type[nn.Module]] = {"hl_dnn": HLDNN, "pfn": PFN, "transformer": TowerTransformer}
+MODELS: dict[str, type[nn.Module]] = {
+    "hl_dnn": HLDNN, "pfn": PFN, "transformer": TowerTransformer, "part": PairTransformer,
+}
 # The talk's parameter counts, from the one table of the paper's figures (attnphys.jets.paper).
 PAPER_PARAMS = {model: row.n_params for model, row in TALK.items()}
+# Beyond the talk: ``part`` is sized to the Transformer's count.
+TARGET_PARAMS = {**PAPER_PARAMS, "part": PAPER_PARAMS["transformer"]}
 PAPER_SIZES = {
     "hl_dnn": {"n_features": 17, "n_classes": 7},
     "pfn": {"n_features": 3, "n_classes": 7},
     "transformer": {"n_features": 3, "n_classes": 7},
+    "part": {"n_features": 3, "n_classes": 7},
 }
 
 
@@ -45,4 +53,6 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-__all__ = ["MODELS", "PAPER_PARAMS", "PAPER_SIZES", "build_model", "count_parameters", "model_class"]
+__all__ = [
+    "MODELS", "PAPER_PARAMS", "PAPER_SIZES", "TARGET_PARAMS", "build_model", "count_parameters", "model_class",
+]

@@ -1,0 +1,126 @@
+"""Transformer on calorimeter towers whose attention is biased by pairwise interactions,
+after the Particle Transformer (ParT; Qu, Li, Qian, arXiv:2202.03772).
+
+For every pair of real towers (i, j), massless (pT, eta, phi) in the jet frame:
+dR = sqrt(deta^2 + dphi^2), kT = min(pT_i, pT_j) dR, z = min(pT_i, pT_j) / (pT_i + pT_j),
+m^2 = 2 pT_i pT_j (cosh deta - cos dphi). The four logarithms (ln kT, ln z, ln dR, ln m^2),
+standardised with statistics of the training split, pass through a small per-pair network
+to one bias per attention head, added to the attention logits of every encoder layer (the
+same bias in all layers, as in ParT). A tower's pairing with itself gets the all-zero
+(mean) feature vector; pairs with padding get none (their keys are masked).
+
+Everything else is the talk's Transformer (``transformer.py``): tower embedding
+3 -> 128 ReLU -> 128, 4 post-norm encoder layers (d_model 128, 8 heads, feed-forward 1024),
+class token, no positional encoding; so the comparison isolates the pairwise bias. The pair
+network 4 -> 36 ReLU -> 20 ReLU -> 8 and the head 128 -> 376 ReLU -> 7 are sized to hit the
+Transformer's count exactly: 17,024 + 1,088 + 4 x 329,856 + 128 + 51,143 = 1,388,807
+parameters.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from attnphys.train.standardise import Standardise
+
+PAIR_FEATURES = ("ln_kt", "ln_z", "ln_dr", "ln_m2")
+# Floors before the logarithms: far below a calorimeter cell (0.0174 in eta) and 1 MeV^2.
+MIN_DR = 1e-4
+MIN_M2 = 1e-6
+
+
+def pair_features(towers: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(ln kT, ln z, ln dR, ln m^2) of every tower pair, (jets, n, n, 4), and the boolean
+    (jets, n, n) of pairs of two distinct real towers; other entries are 0.
+
+    ``towers`` columns are (ln pT/GeV, deta, dphi) relative to the jet axis."""
+    valid = mask.unsqueeze(2) & mask.unsqueeze(1)
+    valid = valid & ~torch.eye(mask.shape[1], dtype=torch.bool, device=mask.device)
+    clean = torch.where(mask.unsqueeze(-1), towers, torch.zeros_like(towers)).float()
+    pt = torch.exp(clean[..., 0])
+    deta = clean[..., 1].unsqueeze(2) - clean[..., 1].unsqueeze(1)
+    dphi = clean[..., 2].unsqueeze(2) - clean[..., 2].unsqueeze(1)
+    dr = torch.sqrt(deta**2 + dphi**2).clamp_min(MIN_DR)
+    pt_i, pt_j = pt.unsqueeze(2), pt.unsqueeze(1)
+    softer = torch.minimum(pt_i, pt_j)
+    m2 = (2 * pt_i * pt_j * (torch.cosh(deta) - torch.cos(dphi))).clamp_min(MIN_M2)
+    features = torch.stack(
+        [torch.log(softer * dr), torch.log(softer / (pt_i + pt_j)), torch.log(dr), torch.log(m2)], dim=-1
+    )
+    return torch.where(valid.unsqueeze(-1), features, torch.zeros_like(features)), valid
+
+
+class PairTransformer(nn.Module):
+    """Self-attention over the real towers with a learned pairwise bias per head."""
+
+    inputs = ("towers", "mask")
+
+    def __init__(
+        self,
+        n_features: int,
+        n_classes: int,
+        d_model: int = 128,
+        heads: int = 8,
+        layers: int = 4,
+        ffn: int = 1024,
+        dropout: float = 0.0,
+        pair: tuple[int, ...] = (36, 20),
+        head: int = 376,
+    ) -> None:
+        super().__init__()
+        self.scale = Standardise(n_features)
+        self.pair_scale = Standardise(len(PAIR_FEATURES))
+        self.n_classes = n_classes
+        self.heads = heads
+        self.embed = nn.Sequential(nn.Linear(n_features, d_model), nn.ReLU(), nn.Linear(d_model, d_model))
+        sizes = [len(PAIR_FEATURES), *pair]
+        pair_layers: list[nn.Module] = []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            pair_layers += [nn.Linear(a, b), nn.ReLU()]
+        self.pair_embed = nn.Sequential(*pair_layers, nn.Linear(sizes[-1], heads))
+        self.class_token = nn.Parameter(torch.zeros(1, 1, d_model))
+        nn.init.normal_(self.class_token, std=0.02)
+        layer = nn.TransformerEncoderLayer(d_model, heads, ffn, dropout, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.head = nn.Sequential(nn.Linear(d_model, head), nn.ReLU(), nn.Linear(head, n_classes))
+
+    @torch.no_grad()
+    def fit_pair_scale(self, towers: torch.Tensor, mask: torch.Tensor, chunk: int = 256) -> None:
+        """Set the pair-feature standardisation from training jets (distinct real pairs only)."""
+        total = torch.zeros(len(PAIR_FEATURES), dtype=torch.float64)
+        square = torch.zeros_like(total)
+        count = 0
+        for start in range(0, len(towers), chunk):
+            part_mask = mask[start : start + chunk]
+            longest = int(part_mask.sum(1).max()) if len(part_mask) else 0
+            features, valid = pair_features(towers[start : start + chunk, :longest], part_mask[:, :longest])
+            values = features[valid].double()
+            total += values.sum(0)
+            square += (values**2).sum(0)
+            count += len(values)
+        if count == 0:
+            return
+        mean = total / count
+        std = (square / count - mean**2).clamp_min(0).sqrt()
+        self.pair_scale.mean.copy_(mean.float())
+        self.pair_scale.std.copy_(torch.where(std > 0, std, torch.ones_like(std)).float())
+
+    def attention_bias(self, towers: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(jets * heads, 1 + n, 1 + n) additive attention bias; the class token's row and
+        column are 0, as are self-pairs' and padding pairs' inputs."""
+        features, valid = pair_features(towers, mask)
+        scaled = torch.where(valid.unsqueeze(-1), self.pair_scale(features), torch.zeros_like(features))
+        bias = self.pair_embed(scaled.to(towers.dtype)).permute(0, 3, 1, 2)
+        bias = nn.functional.pad(bias, (1, 0, 1, 0))
+        return bias.reshape(-1, bias.shape[-2], bias.shape[-1])
+
+    def forward(self, towers: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``towers`` (jets, towers, features), ``mask`` (jets, towers), True for real towers."""
+        tokens = self.embed(self.scale(towers))
+        cls = self.class_token.expand(tokens.shape[0], -1, -1).to(tokens.dtype)
+        tokens = torch.cat([cls, tokens], dim=1)
+        padding = torch.cat([torch.zeros_like(mask[:, :1]), ~mask], dim=1)
+        padding = torch.zeros(padding.shape, dtype=tokens.dtype, device=tokens.device).masked_fill(padding, -torch.inf)
+        bias = self.attention_bias(towers, mask).to(tokens.dtype)
+        return self.head(self.encoder(tokens, mask=bias, src_key_padding_mask=padding)[:, 0])

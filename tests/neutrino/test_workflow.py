@@ -1,0 +1,93 @@
+"""The neutrino area end to end through Snakemake on a tiny configuration; bad input."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import yaml
+
+from attnphys.neutrino.pixelmap import DATASETS
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_neutrino_report_target(tmp_path):
+    out = tmp_path / "out"
+    overlay = {
+        "outdir": str(out),
+        "jets": {"enabled": False}, "spanet": {"enabled": False}, "gating": {"enabled": False},
+        "neutron_stars": {"enabled": False},
+        "neutrino": {"events_per_class": 24, "events_per_chunk": 12, "seeds": [0], "max_prongs": 3,
+                     "train": {"epochs": 1, "batch_size": 16},
+                     "model_params": {"cvn": {"channels": 2, "dim": 8},
+                                      "transformer": {"channels": 2, "dim": 8, "heads": 2, "layers": 1},
+                                      "ablation": {"channels": 2, "dim": 8, "heads": 2, "layers": 1}}},
+    }
+    config = tmp_path / "overlay.yaml"
+    config.write_text(yaml.safe_dump(overlay))
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "neutrino_report", "-s", str(REPO / "Snakefile"),
+         "--directory", str(tmp_path), "--cores", "2", "--configfile", str(config)],
+        capture_output=True, text=True,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    nu = out / "neutrino"
+    summary = pd.read_csv(nu / "report/summary.csv")
+    assert sorted(summary["model"]) == ["ablation", "cvn", "transformer"]
+    assert summary["accuracy"].between(0, 1).all()
+    assert summary.loc[summary["model"] == "cvn", "prong_accuracy_reco"].isna().all()
+    params = summary.set_index("model")["parameters"]
+    assert params["transformer"] == params["ablation"]
+    with h5py.File(nu / "dataset.h5") as f:
+        assert set(DATASETS) <= set(f)
+        assert f["pixel_maps"].shape == (96, 2, 100, 80)
+        assert f["truth_prong_label"].shape == (96, 3)
+        assert np.array_equal(np.bincount(f["event_label"][...]), [24, 24, 24, 24])
+        index, maps = f["reco_prong_index"][...], f["pixel_maps"][...]
+        assert (maps[index >= 0] > 0).all()  # prong pixels are hit pixels
+    hits = pd.read_parquet(nu / "chunks/hits_0.parquet")
+    assert list(hits.columns) == ["event", "plane", "cell", "view", "pe", "edep", "particle", "pid"]
+    assert (hits["view"] == hits["plane"] % 2).all()
+    assert {"report.md", "confusion.png", "event_displays.png", "attention.png"} <= {p.name for p in (nu / "report").iterdir()}
+    assert "](attention.png)" in (nu / "report/report.md").read_text()
+    assert (out / "logs/neutrino/dataset.log").exists()
+    assert (out / "benchmarks/neutrino/simulate/0.tsv").exists()
+    assert (out / "benchmarks/neutrino/train/transformer/seed0.tsv").exists()
+
+    # Real-data path: an existing dataset.h5 replaces the simulation in the same rules.
+    overlay["outdir"] = str(tmp_path / "own")
+    overlay["neutrino"]["dataset"] = str(nu / "dataset.h5")
+    config.write_text(yaml.safe_dump(overlay))
+    dry = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "neutrino_report", "-s", str(REPO / "Snakefile"),
+         "--directory", str(tmp_path), "--cores", "2", "--configfile", str(config)],
+        capture_output=True, text=True,
+    )
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    assert "neutrino_train" in dry.stdout and "neutrino_report" in dry.stdout
+    assert "neutrino_simulate" not in dry.stdout and "neutrino_dataset" not in dry.stdout
+
+
+def test_missing_dataset_is_a_one_line_error(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "attnphys.cli", "neutrino", "train", "--dataset",
+                          str(tmp_path / "absent.h5"), "--model", "cvn", "--out-model", str(tmp_path / "m.pt"),
+                          "--out-history", str(tmp_path / "h.csv")],
+                         capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "absent.h5" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_dataset_lacking_a_field_is_named(tmp_path):
+    path = tmp_path / "partial.h5"
+    with h5py.File(path, "w") as f:
+        f["pixel_maps"] = np.zeros((1, 2, 100, 80), dtype=np.float16)
+    run = subprocess.run([sys.executable, "-m", "attnphys.cli", "neutrino", "evaluate", "--dataset", str(path),
+                          "--model-file", str(path), "--out", str(tmp_path / "p.parquet"),
+                          "--out-meta", str(tmp_path / "p.json")],
+                         capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "partial.h5" in run.stderr
+    assert not (tmp_path / "p.parquet").exists()

@@ -1,0 +1,157 @@
+# Neutrino classification in a NOvA-like detector: simulate (chunks) -> dataset.h5 (prongs,
+# pixel maps) -> train / evaluate each (model, seed) -> report (summary.csv, report.md, figures).
+
+
+rule neutrino_simulate:
+    output:
+        events=f"{OUT}/neutrino/chunks/events_{{chunk}}.parquet",
+        hits=f"{OUT}/neutrino/chunks/hits_{{chunk}}.parquet",
+    log:
+        f"{OUT}/logs/neutrino/simulate/{{chunk}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/neutrino/simulate/{{chunk}}.tsv"
+    wildcard_constraints:
+        chunk=alternatives(NU_CHUNKS),
+    params:
+        attnphys=ATTNPHYS,
+        n=NU["events_per_chunk"],
+        seed=config["seed"],
+        axial_mass=NU["axial_mass"],
+        beam=json.dumps(NU["beam"], sort_keys=True),
+        detector=json.dumps(NU["detector"], sort_keys=True),
+    threads: 1
+    resources:
+        mem_mb=mem_mb("neutrino_simulate", 4 * NU["events_per_chunk"]),
+        runtime=runtime("neutrino_simulate", 4 * NU["events_per_chunk"]),
+    conda:
+        CONDA_ENV
+    shell:
+        "{params.attnphys} neutrino simulate --events-per-class {params.n} --seed {params.seed}"
+        " --chunk {wildcards.chunk} --axial-mass {params.axial_mass} --beam {params.beam:q}"
+        " --detector {params.detector:q} --events-out {output.events:q} --hits-out {output.hits:q} > {log:q} 2>&1"
+
+
+rule neutrino_dataset:
+    input:
+        events=expand(rules.neutrino_simulate.output.events, chunk=NU_CHUNKS),
+        hits=expand(rules.neutrino_simulate.output.hits, chunk=NU_CHUNKS),
+    output:
+        dataset=f"{OUT}/neutrino/dataset.h5",
+        stats=f"{OUT}/neutrino/prong_stats.json",
+    log:
+        f"{OUT}/logs/neutrino/dataset.log",
+    benchmark:
+        f"{OUT}/benchmarks/neutrino/dataset.tsv"
+    params:
+        attnphys=ATTNPHYS,
+        max_prongs=NU["max_prongs"],
+        min_hits=NU["min_hits"],
+        split=NU["split"],
+        seed=config["seed"],
+    threads: 1
+    resources:
+        mem_mb=mem_mb("neutrino_dataset", neutrino_events()),
+        runtime=runtime("neutrino_dataset", neutrino_events()),
+    conda:
+        CONDA_ENV
+    shell:
+        "{params.attnphys} neutrino dataset --events {input.events:q} --hits {input.hits:q}"
+        " --max-prongs {params.max_prongs} --min-hits {params.min_hits} --split {params.split}"
+        " --seed {params.seed} --out {output.dataset:q} --stats {output.stats:q} > {log:q} 2>&1"
+
+
+rule neutrino_train:
+    input:
+        NU_DATASET,
+    output:
+        model=f"{OUT}/neutrino/models/{{model}}/seed{{seed}}/model.pt",
+        history=f"{OUT}/neutrino/models/{{model}}/seed{{seed}}/history.csv",
+    log:
+        f"{OUT}/logs/neutrino/train/{{model}}/seed{{seed}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/neutrino/train/{{model}}/seed{{seed}}.tsv"
+    wildcard_constraints:
+        model=alternatives(NU["models"]),
+        seed=alternatives(NU["seeds"]),
+    params:
+        attnphys=ATTNPHYS,
+        train=NU["train"],
+        model=neutrino_model_params,
+        base_seed=config["seed"],
+        device=config["device"],
+    threads: 1
+    resources:
+        gpu=gpu_request(),
+        mem_mb=mem_mb("neutrino_train", neutrino_events()),
+        runtime=neutrino_train_runtime,
+    conda:
+        CONDA_ENV
+    shell:
+        "{params.attnphys} neutrino train --dataset {input:q} --model {wildcards.model} --params {params.model:q}"
+        " --seed {wildcards.seed} --base-seed {params.base_seed} --epochs {params.train[epochs]}"
+        " --batch-size {params.train[batch_size]} --lr {params.train[lr]} --weight-decay {params.train[weight_decay]}"
+        " --patience {params.train[patience]} --restart-stale --device {params.device} --threads {threads}"
+        " --out-model {output.model:q} --out-history {output.history:q} > {log:q} 2>&1"
+
+
+rule neutrino_evaluate:
+    input:
+        dataset=NU_DATASET,
+        model=rules.neutrino_train.output.model,
+    output:
+        predictions=f"{OUT}/neutrino/predictions/{{model}}/seed{{seed}}.parquet",
+        meta=f"{OUT}/neutrino/predictions/{{model}}/seed{{seed}}.json",
+    log:
+        f"{OUT}/logs/neutrino/evaluate/{{model}}/seed{{seed}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/neutrino/evaluate/{{model}}/seed{{seed}}.tsv"
+    wildcard_constraints:
+        model=alternatives(NU["models"]),
+        seed=alternatives(NU["seeds"]),
+    params:
+        attnphys=ATTNPHYS,
+        device=config["device"],
+    threads: 1
+    resources:
+        gpu=gpu_request(),
+        mem_mb=mem_mb("neutrino_evaluate", neutrino_events()),
+        runtime=runtime("neutrino_evaluate", neutrino_test_events()),
+    conda:
+        CONDA_ENV
+    shell:
+        "{params.attnphys} neutrino evaluate --dataset {input.dataset:q} --model-file {input.model:q}"
+        " --device {params.device} --out {output.predictions:q} --out-meta {output.meta:q} > {log:q} 2>&1"
+
+
+rule neutrino_report:
+    input:
+        dataset=NU_DATASET,
+        predictions=expand(rules.neutrino_evaluate.output.predictions, **NU_RUNS),
+        meta=expand(rules.neutrino_evaluate.output.meta, **NU_RUNS),
+        attention=expand(rules.neutrino_train.output.model, model="transformer", seed=NU["seeds"][0]),
+    output:
+        summary=neutrino_report_file("summary.csv", "neutrino_summary", "summary table"),
+        report=f"{OUT}/neutrino/report/report.md",
+        confusion=neutrino_report_file("confusion.png", "neutrino_confusion", "confusion matrices"),
+        displays=neutrino_report_file("event_displays.png", "neutrino_displays", "event displays"),
+        attention=neutrino_report_file("attention.png", "neutrino_attention", "attention maps"),
+    log:
+        f"{OUT}/logs/neutrino/report.log",
+    benchmark:
+        f"{OUT}/benchmarks/neutrino/report.tsv"
+    params:
+        attnphys=ATTNPHYS,
+    threads: 1
+    resources:
+        mem_mb=mem_mb("neutrino_evaluate", neutrino_events()),
+        runtime=10,
+    conda:
+        CONDA_ENV
+    shell:
+        "{params.attnphys} neutrino report --dataset {input.dataset:q} --predictions {input.predictions:q}"
+        " --meta {input.meta:q} --attention-model {input.attention:q} --out-summary {output.summary:q}"
+        " --out-report {output.report:q} --out-confusion {output.confusion:q} --out-displays {output.displays:q}"
+        " --out-attention {output.attention:q} > {log:q} 2>&1"
+
+
+AREA_TARGETS["neutrino"] = [rules.neutrino_report.output.summary, rules.neutrino_report.output.report]
