@@ -18,6 +18,7 @@ import zlib
 import numpy as np
 
 SEED_MAX = 900_000_000  # Pythia 8's Random:seed range is 1..SEED_MAX
+MASTER_SEED = 20220201  # the config's default seed (schema), also a stage's default when run by hand
 
 
 def stream(seed: int, *keys: str | int) -> np.random.SeedSequence:

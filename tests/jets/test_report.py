@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.image import imread
+from scipy.stats import beta
 
 from attnphys.cli import main
 from attnphys.jets import report, results
@@ -53,6 +54,11 @@ def write_synthetic_outputs(out: Path, accuracy: dict[str, list[float]] = ACCURA
             pred = test["label"].to_numpy().copy()
             pred[order[:n_wrong]] = (pred[order[:n_wrong]] + 1) % len(CLASSES)
             predictions = test[["label", "jet_mass", "jet_pt"]].assign(pred=pred)
+            prob = np.full((len(pred), len(CLASSES)), 0.4 / (len(CLASSES) - 1))
+            prob[np.arange(len(pred)), pred] = 0.6
+            prob += rng.uniform(0, 0.01, prob.shape)  # ties broken, so ROC curves have many points
+            prob /= prob.sum(axis=1, keepdims=True)
+            predictions = predictions.assign(**{f"prob_{i}": prob[:, i] for i in range(len(CLASSES))})
             run = out / f"jets/eval/{model}/seed{s}"
             run.mkdir(parents=True, exist_ok=True)
             predictions.to_parquet(run / "predictions.parquet")
@@ -95,7 +101,8 @@ def report_files(out: Path, models) -> report.ReportFiles:
     folder = out / "jets/report"
     return report.ReportFiles(folder / "summary.csv", folder / "report.md",
                               {m: folder / f"confusion_{m}.png" for m in models}, folder / "accuracy_vs_mass.png",
-                              folder / "dataset_mass_pt.png", folder / "training_curves.png")
+                              folder / "dataset_mass_pt.png", folder / "training_curves.png",
+                              {m: folder / f"roc_{m}.png" for m in models}, folder / "roc.csv")
 
 
 def build(out: Path, seeds=(0, 1, 2), models=tuple(ACCURACY)) -> pd.DataFrame:
@@ -136,7 +143,7 @@ def test_summary_csv_columns_and_values(built):
 
 
 def test_figures_are_real_pngs(built):
-    names = [f"confusion_{m}.png" for m in ACCURACY] + ["accuracy_vs_mass.png", "dataset_mass_pt.png", "training_curves.png"]
+    names = [f"{kind}_{m}.png" for m in ACCURACY for kind in ("confusion", "roc")] + ["accuracy_vs_mass.png", "dataset_mass_pt.png", "training_curves.png"]
     for name in names:
         image = imread(built / "jets/report" / name)
         assert image.ndim == 3 and min(image.shape[:2]) > 200, name
@@ -157,6 +164,27 @@ def test_report_md_has_the_talks_table_and_sections(built):
     assert "138 per class, **12 short** of the target" in text
 
 
+def test_roc_table_and_per_class_intervals(built):
+    table = pd.read_csv(built / "jets/report/roc.csv")
+    assert list(table.columns) == results.ROC_COLUMNS
+    assert len(table) == len(ACCURACY) * len(CLASSES)
+    assert table["auc_mean"].between(0.5, 1.0).all() and (table["n_seeds"] == 3).all()
+    qcd = table["class"].astype(str) == "1"
+    assert table.loc[qcd, "qcd_rejection_at_50"].isna().all()
+    assert (table.loc[~qcd, "qcd_rejection_at_50"] >= table.loc[~qcd, "qcd_rejection_at_80"]).all()
+    assert (table.loc[~qcd, "qcd_rejection_at_80"] >= 1.0).all() and (table.loc[~qcd, "n_qcd"] == 100).all()
+    text = (built / "jets/report/report.md").read_text()
+    assert "## ROC, AUC and QCD rejection" in text and "roc_transformer.png" in text
+    assert "| Model | 2: 50 % / 80 % | 3: 50 % / 80 % |" in text
+    # Per-class accuracy with its interval, seeds pooled: the Clopper-Pearson bounds are the
+    # beta quantiles B(0.15865; k, n - k + 1) and B(0.84135; k + 1, n - k).
+    confusion = sum(np.array(json.loads((built / f"jets/eval/transformer/seed{s}/metrics.json").read_text())["confusion"])
+                    for s in range(3))
+    k, n = int(confusion[0, 0]), int(confusion[0].sum())
+    lo, hi = beta.ppf(0.15865, k, n - k + 1), beta.ppf(0.84135, k + 1, n - k)
+    assert f"| Transformer (tower) | {100 * k / n:.1f} [{100 * lo:.1f}, {100 * hi:.1f}] |" in text
+
+
 def test_fewer_seeds_than_configured_is_refused(tmp_path, caplog):
     write_synthetic_outputs(tmp_path, {m: a[:2] for m, a in ACCURACY.items()})
     with pytest.raises(ValueError, match=r"report refused: jets.seeds is \[0, 1, 2\].*pfn seed 2"):
@@ -173,7 +201,8 @@ def test_fewer_seeds_than_configured_is_refused(tmp_path, caplog):
                      "--mass-window", "300", "700", "--pt-window", "1000", "1200",
                      "--out-summary", str(out.summary), "--out-markdown", str(out.markdown),
                      "--out-confusion", str(out.confusion["pfn"]), "--out-accuracy-vs-mass", str(out.accuracy_vs_mass),
-                     "--out-spectra", str(out.spectra), "--out-curves", str(out.curves)])
+                     "--out-spectra", str(out.spectra), "--out-curves", str(out.curves),
+                     "--out-roc", str(out.roc["pfn"]), "--out-roc-table", str(out.roc_table)])
 
     assert cli("0", "1", "2") == 2
     assert "never averaged over fewer seeds" in caplog.text

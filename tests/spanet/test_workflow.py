@@ -46,11 +46,12 @@ def test_spanet_report_workflow(tmp_path):
     for method in ("chi2", "spanet"):
         table = pd.read_csv(out / "eval" / method / "summary.csv", dtype={"njets": str})
         assert list(table.columns) == ["method", "njets", "event_eff", "top2_eff", "top1_eff",
-                                       "n_events_2top", "n_events_1top"]
+                                       "n_events_2top", "n_events_1top", "n_events_0top"]
         assert table.njets.tolist() == ["6", "7", ">=8", "inclusive"]
         assert (table.method == method).all()
         assert table.n_events_2top.iloc[:3].sum() == table.n_events_2top.iloc[3]
     report = (out / "report" / "report.md").read_text()
+    assert (out / "report" / "efficiency_by_jets.png").exists() and (out / "report" / "training_curves.png").exists()
     assert "| Inclusive |" in report and "(37.7 %)" in report and "(63.7 %)" in report
     assert (tmp_path / "out/logs/spanet/train.log").exists()
     assert (tmp_path / "out/logs/spanet/generate/1.log").exists()

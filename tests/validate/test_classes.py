@@ -74,8 +74,12 @@ def test_two_class_subset_reports_exactly_those_classes(dataset, tmp_path, run_s
         "--dataset-summary", dataset / "summary.json", "--mass-window", 300, 700, "--pt-window", 1000, 1200,
         "--out-summary", report / "summary.csv", "--out-markdown", report / "report.md",
         "--out-confusion", report / "confusion.png", "--out-accuracy-vs-mass", report / "acc.png",
-        "--out-spectra", report / "spectra.png", "--out-curves", report / "curves.png")
+        "--out-spectra", report / "spectra.png", "--out-curves", report / "curves.png",
+        "--out-roc", report / "roc.png", "--out-roc-table", report / "roc.csv")
     assert outcome.status == 0, outcome
+    roc = pd.read_csv(report / "roc.csv")
+    assert roc["class"].astype(str).tolist() == ["1", "2"]  # one row per class of the run
+    assert roc.loc[1, "qcd_rejection_at_50"] >= 1.0 and np.isnan(roc.loc[0, "qcd_rejection_at_50"])
     text = (report / "report.md").read_text()
     header = next(line for line in text.splitlines() if line.startswith("| Model") and "Inference" in line)
     assert [c.strip() for c in header.strip("|").split("|")] == ["Model", "1", "2", "Inference [jets/s]"]

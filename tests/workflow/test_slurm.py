@@ -144,7 +144,10 @@ def test_profile_sends_every_gpu_job_to_the_gpu_partition(tmp_path):
     run = snakemake(tmp_path, "--workflow-profile", str(PROFILE), "-n", "all", "jets_learning_curve", overlay={})
     assert run.returncode == 0, run.stderr[-3000:]
     jobs = planned_jobs(run.stdout + run.stderr).values()
-    assert set(PROFILE_VARIABLES["gpu_rules"]) <= {job["rule"] for job in jobs}
+    declared = {name for path in (REPO / "workflow/rules").glob("*.smk")
+                for name, body in re.findall(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", path.read_text(), re.M | re.S)
+                if "gpu=gpu_request()" in body}
+    assert set(PROFILE_VARIABLES["gpu_rules"]) == declared  # every GPU-capable rule, also outside `all`
     gpu_rules = {job["rule"] for job in jobs if int(job["resources"].get("gpu", 0))}
     assert gpu_rules and gpu_rules <= set(PROFILE_VARIABLES["gpu_rules"])
     for job in jobs:

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import shlex
 import sys
 
 from snakemake.utils import validate
@@ -40,6 +41,13 @@ def check_config(cfg):
     for cls in cfg["jets"]["classes"]:
         if cls not in cfg["jets"]["acceptance"]:
             raise ValueError(f"config key jets.acceptance: no acceptance for class {cls!r}")
+    if "1" in cfg["jets"]["resonance_pid"]:
+        raise ValueError("config key jets.resonance_pid: class '1' (QCD) has no resonance")
+    predict = cfg["jets"]["predict"]
+    if predict["files"] and predict["model"] not in cfg["jets"]["models"]:
+        raise ValueError(f"config key jets.predict.model: {predict['model']!r} is not in jets.models")
+    if predict["files"] and predict["seed"] not in cfg["jets"]["seeds"]:
+        raise ValueError(f"config key jets.predict.seed: {predict['seed']} is not in jets.seeds")
     if abs(sum(cfg["neutrino"]["split"]) - 1.0) > 1e-6:
         raise ValueError(f"config key neutrino.split: fractions {cfg['neutrino']['split']} must sum to 1")
     if cfg["neutrino"]["enabled"] and "transformer" not in cfg["neutrino"]["models"]:
@@ -133,6 +141,13 @@ JETS_SPLITS = ("train", "val", "test")
 JETS_RUNS = dict(model=JETS["models"], seed=JETS["seeds"])
 
 
+def onnx_models():
+    """The taggers of jets.models that jets_export writes (attnphys.jets.export refuses the others)."""
+    from attnphys.jets.export import NOT_EXPORTABLE
+
+    return [m for m in JETS["models"] if m not in NOT_EXPORTABLE]
+
+
 def jet_chunks(cls):
     """Chunk numbers of class `cls`: enough events for jets.jets_per_class selected jets.
 
@@ -148,25 +163,30 @@ def jet_generated_classes():
     return [c for c in JETS["classes"] if c not in JETS["delphes_files"]]
 
 
-def user_delphes_files():
-    """{class: {chunk name: path}} from config jets.delphes_files.
+def file_chunks(patterns, key):
+    """{chunk name: path} of the files matching glob `patterns` (config key `key`).
 
     A user file's chunk name is its sanitised stem plus a hash of its absolute path
     ("tag_1_delphes_events-3f2a9c1e"), so adding or removing files never renames the others.
     """
+    files = sorted({f for p in patterns for f in glob.glob(os.path.expanduser(p))})
+    if not files:
+        raise ValueError(f"config key {key}: no file matches {patterns}")
+    chunks = {}
+    for path in files:
+        stem = re.sub(r"[^A-Za-z0-9_]+", "_", os.path.splitext(os.path.basename(path))[0])
+        digest = hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:8]
+        chunks[f"{stem}-{digest}"] = path
+    return chunks
+
+
+def user_delphes_files():
+    """{class: {chunk name: path}} from config jets.delphes_files (names: file_chunks)."""
     found = {}
     for cls, patterns in JETS["delphes_files"].items():
         if cls not in JETS["classes"]:
             raise ValueError(f"config key jets.delphes_files: class {cls!r} is not in jets.classes")
-        files = sorted({f for p in patterns for f in glob.glob(os.path.expanduser(p))})
-        if not files:
-            raise ValueError(f"config key jets.delphes_files.{cls}: no file matches {patterns}")
-        chunks = {}
-        for path in files:
-            stem = re.sub(r"[^A-Za-z0-9_]+", "_", os.path.splitext(os.path.basename(path))[0])
-            digest = hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:8]
-            chunks[f"{stem}-{digest}"] = path
-        found[cls] = chunks
+        found[cls] = file_chunks(patterns, f"jets.delphes_files.{cls}")
     check_unique_files([p for chunks in found.values() for p in chunks.values()], "config key jets.delphes_files")
     return found
 
@@ -179,6 +199,24 @@ def ingest_chunks(cls):
     if cls in USER_DELPHES_FILES:
         return list(USER_DELPHES_FILES[cls])
     return [str(chunk) for chunk in jet_chunks(cls)]
+
+
+def ingest_truth_options(wildcards):
+    """--resonance-pid where jets.resonance_pid names the class; --require-match for user files
+    (a user file without a truth-matched jet is an error, a small generated chunk may have none)."""
+    options = []
+    if wildcards.cls in JETS["resonance_pid"]:
+        options.append(f"--resonance-pid {JETS['resonance_pid'][wildcards.cls]}")
+    if wildcards.cls in USER_DELPHES_FILES:
+        options.append("--require-match")
+    return " ".join(options)
+
+
+PREDICT_FILES = file_chunks(JETS["predict"]["files"], "jets.predict.files") if JETS["predict"]["files"] else {}
+
+
+def predict_file(wildcards):
+    return PREDICT_FILES[wildcards.name]
 
 
 def delphes_file(wildcards):
@@ -288,6 +326,51 @@ def jets_report_config():
 # ---- spanet ------------------------------------------------------------------------
 SPANET = config["spanet"]
 SPANET_CHUNKS = math.ceil(SPANET["events"] / SPANET["events_per_chunk"])
+
+
+def spanet_files():
+    """Config spanet.files, checked: train, val and test, or events alone, each an existing file."""
+    files = SPANET["files"]
+    if files and set(files) not in ({"train", "val", "test"}, {"events"}):
+        raise ValueError(f"config key spanet.files: give train, val and test, or events alone; got {sorted(files)}")
+    for name, path in files.items():
+        if not os.path.exists(os.path.expanduser(path)):
+            raise ValueError(f"config key spanet.files.{name}: no file {path}")
+    return files
+
+
+SPANET_FILES = spanet_files()
+
+
+def spanet_split(name):
+    """The train / val / test .h5 SPA-NET uses: the user's (spanet.files) or the dataset rule's."""
+    if name in SPANET_FILES:
+        return os.path.expanduser(SPANET_FILES[name])
+    return f"{OUT}/spanet/data/{name}.h5"
+
+
+def spanet_dataset_inputs():
+    """The files cut into the splits (spanet_dataset): the user's one file (spanet.files.events) or the chunks."""
+    if "events" in SPANET_FILES:
+        return {"h5": [os.path.expanduser(SPANET_FILES["events"])], "stats": []}
+    chunks = range(SPANET_CHUNKS)
+    return {"h5": [f"{OUT}/spanet/chunks/chunk_{c}.h5" for c in chunks],
+            "stats": [f"{OUT}/spanet/chunks/chunk_{c}.json" for c in chunks]}
+
+
+def spanet_dataset_summary():
+    """dataset.json of the dataset rule; none when the user gives the three splits."""
+    return [] if "train" in SPANET_FILES else [f"{OUT}/spanet/data/dataset.json"]
+
+
+def spanet_stats_option(wildcards, input):
+    """--chunk-stats of generated chunks; none for a user's file."""
+    return " ".join(["--chunk-stats", *map(shlex.quote, input.stats)]) if input.stats else ""
+
+
+def spanet_summary_option(wildcards, input):
+    """--dataset of the report where the dataset rule ran."""
+    return f"--dataset {shlex.quote(input.dataset[0])}" if input.dataset else ""
 
 
 def spanet_chunk_events(wildcards):

@@ -23,6 +23,7 @@ rule jets_ingest:
         pt_window=JETS["pt_window"],
         mass_window=JETS["mass_window"],
         leading=JETS["leading_jets"],
+        truth=ingest_truth_options,
     threads: 1
     resources:
         mem_mb=mem_mb("jets_ingest", JETS["events_per_chunk"]),
@@ -32,7 +33,7 @@ rule jets_ingest:
     shell:
         "{params.attnphys} jets ingest --input {input:q} --class {wildcards.cls} --out {output:q}"
         " --pt-window {params.pt_window} --mass-window {params.mass_window}"
-        " --leading {params.leading} > {log:q} 2>&1"
+        " --leading {params.leading} {params.truth} > {log:q} 2>&1"
 
 
 rule jets_build_dataset:

@@ -32,6 +32,13 @@ rule jets_build_report:
         accuracy_vs_mass=jets_report_figure("accuracy_vs_mass", "accuracy_vs_mass", "accuracy vs jet mass"),
         spectra=jets_report_figure("dataset_mass_pt", "dataset_spectra", "dataset mass and pT", "dataset"),
         curves=jets_report_figure("training_curves", "training_curves", "training curves"),
+        roc=[jets_report_figure(f"roc_{model}", "roc", "ROC curves", model) for model in JETS["models"]],
+        roc_table=report(
+            f"{OUT}/jets/report/roc.csv",
+            caption="../report/roc_table.rst",
+            category="Extreme-jet tagging",
+            labels={"figure": "AUC and QCD rejection", "model": "all"},
+        ),
     log:
         f"{OUT}/logs/jets/report.log",
     params:
@@ -56,7 +63,8 @@ rule jets_build_report:
         " --config-json {params.config_json:q} --out-summary {output.summary:q}"
         " --out-markdown {output.markdown:q} --out-confusion {output.confusion:q}"
         " --out-accuracy-vs-mass {output.accuracy_vs_mass:q} --out-spectra {output.spectra:q}"
-        " --out-curves {output.curves:q} > {log:q} 2>&1"
+        " --out-curves {output.curves:q} --out-roc {output.roc:q} --out-roc-table {output.roc_table:q}"
+        " > {log:q} 2>&1"
 
 
 rule jets_report:

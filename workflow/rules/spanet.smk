@@ -1,5 +1,6 @@
 # Jet-parton matching in all-hadronic ttbar: Pythia chunks -> SPANet-layout dataset ->
-# SPA-NET training -> chi2 and SPA-NET evaluation -> report.
+# SPA-NET training -> chi2 and SPA-NET evaluation -> report. With config spanet.files the
+# user's SPANet files replace generation (common.smk: spanet_split, spanet_dataset_inputs).
 
 
 rule spanet_generate:
@@ -31,8 +32,7 @@ rule spanet_generate:
 
 rule spanet_dataset:
     input:
-        h5=expand(rules.spanet_generate.output.h5, chunk=range(SPANET_CHUNKS)),
-        stats=expand(rules.spanet_generate.output.stats, chunk=range(SPANET_CHUNKS)),
+        **spanet_dataset_inputs(),
     output:
         train=f"{OUT}/spanet/data/train.h5",
         val=f"{OUT}/spanet/data/val.h5",
@@ -46,6 +46,7 @@ rule spanet_dataset:
         attnphys=ATTNPHYS,
         split=SPANET["split"],
         seed=config["seed"],
+        chunk_stats=spanet_stats_option,
     threads: 1
     resources:
         mem_mb=mem_mb("spanet_dataset", SPANET["events"]),
@@ -53,15 +54,15 @@ rule spanet_dataset:
     conda:
         CONDA_ENV
     shell:
-        "{params.attnphys} spanet dataset --chunks {input.h5:q} --chunk-stats {input.stats:q}"
+        "{params.attnphys} spanet dataset --chunks {input.h5:q} {params.chunk_stats}"
         " --split {params.split} --seed {params.seed} --out-train {output.train:q} --out-val {output.val:q}"
         " --out-test {output.test:q} --out-summary {output.stats:q} > {log:q} 2>&1"
 
 
 rule spanet_train:
     input:
-        train=rules.spanet_dataset.output.train,
-        val=rules.spanet_dataset.output.val,
+        train=spanet_split("train"),
+        val=spanet_split("val"),
     output:
         model=f"{OUT}/spanet/model/model.pt",
         history=f"{OUT}/spanet/model/history.csv",
@@ -95,7 +96,7 @@ rule spanet_train:
 
 rule spanet_evaluate_chi2:
     input:
-        test=rules.spanet_dataset.output.test,
+        test=spanet_split("test"),
     output:
         f"{OUT}/spanet/eval/chi2/summary.csv",
     log:
@@ -114,7 +115,7 @@ rule spanet_evaluate_chi2:
 
 rule spanet_evaluate_spanet:
     input:
-        test=rules.spanet_dataset.output.test,
+        test=spanet_split("test"),
         model=rules.spanet_train.output.model,
     output:
         f"{OUT}/spanet/eval/spanet/summary.csv",
@@ -139,14 +140,27 @@ rule spanet_report:
     input:
         chi2=rules.spanet_evaluate_chi2.output[0],
         spanet=rules.spanet_evaluate_spanet.output[0],
-        dataset=rules.spanet_dataset.output.stats,
+        dataset=spanet_dataset_summary(),
         history=rules.spanet_train.output.history,
     output:
-        f"{OUT}/spanet/report/report.md",
+        markdown=f"{OUT}/spanet/report/report.md",
+        efficiency=report(
+            f"{OUT}/spanet/report/efficiency_by_jets.png",
+            caption="../report/spanet_efficiency.rst",
+            category="Jet-parton matching",
+            labels={"figure": "efficiency by jet multiplicity"},
+        ),
+        curves=report(
+            f"{OUT}/spanet/report/training_curves.png",
+            caption="../report/spanet_training_curves.rst",
+            category="Jet-parton matching",
+            labels={"figure": "training curves"},
+        ),
     log:
         f"{OUT}/logs/spanet/report.log",
     params:
         attnphys=ATTNPHYS,
+        dataset=spanet_summary_option,
     threads: 1
     resources:
         mem_mb=1000,
@@ -155,7 +169,8 @@ rule spanet_report:
         CONDA_ENV
     shell:
         "{params.attnphys} spanet report --chi2 {input.chi2:q} --spanet {input.spanet:q}"
-        " --dataset {input.dataset:q} --history {input.history:q} --out {output:q} > {log:q} 2>&1"
+        " {params.dataset} --history {input.history:q} --out {output.markdown:q}"
+        " --out-efficiency {output.efficiency:q} --out-curves {output.curves:q} > {log:q} 2>&1"
 
 
-AREA_TARGETS["spanet"] = [rules.spanet_report.output[0]]
+AREA_TARGETS["spanet"] = [rules.spanet_report.output.markdown]

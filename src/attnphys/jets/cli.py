@@ -12,6 +12,8 @@ STAGES = {
     "dataset": "attnphys.jets.dataset",
     "train": "attnphys.jets.train",
     "evaluate": "attnphys.jets.evaluate",
+    "predict": "attnphys.jets.predict",
+    "export": "attnphys.jets.export",
     "report": "attnphys.jets.report",
     "study": "attnphys.jets.physics_study",
     "diagnosis": "attnphys.jets.diagnosis",

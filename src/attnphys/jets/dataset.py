@@ -43,8 +43,8 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from attnphys.files import atomic_path
-from attnphys.jets.ingest import JET_FIELDS, PROVENANCE_FIELDS, TOWER_LISTS
-from attnphys.jets.nsubjettiness import FEATURES, nsubjettiness
+from attnphys.jets.ingest import JET_FIELDS, JET_RADIUS, PROVENANCE_FIELDS, TOWER_LISTS
+from attnphys.jets.nsubjettiness import DEFAULT_AXES, FEATURES, nsubjettiness
 from attnphys.parquet import read_columns
 from attnphys.validate import BadInput
 from attnphys.validate.arguments import finite_float, positive_int
@@ -60,6 +60,22 @@ TOWER_FILE_COLUMNS = ("class", "jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_to
 JET_KEY = ("jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_towers")  # a jet's identity
 CLASSES_METADATA = b"attnphys.classes"
 FEATURE_BATCH = 4096  # jets per N-subjettiness call: amortises FastJet's per-call overhead
+PREPROCESSING_KEY = b"attnphys.preprocessing"
+
+
+def preprocessing(pt_window, mass_window, max_towers: int) -> dict:
+    """How a jet becomes a dataset row: the selection windows, jet radius, tower padding and
+    N-subjettiness axes. Stored in every split's Parquet metadata, copied into the model
+    record by training, and applied by ``attnphys jets predict``."""
+    return {"jet_radius": JET_RADIUS, "pt_window": [float(v) for v in pt_window],
+            "mass_window": [float(v) for v in mass_window], "max_towers": int(max_towers),
+            "nsubjettiness_axes": DEFAULT_AXES}
+
+
+def read_preprocessing(path: str | Path) -> dict | None:
+    """The preprocessing record of a dataset split; None for a file written without one."""
+    metadata = pq.read_schema(path).metadata or {}
+    return json.loads(metadata[PREPROCESSING_KEY]) if PREPROCESSING_KEY in metadata else None
 
 
 def dataset_schema(max_towers: int, classes: list[str] | None = None) -> pa.Schema:
@@ -228,6 +244,8 @@ def build_dataset(towers: list[str | Path], out: DatasetFiles, classes: list[str
                     jets_per_class)
 
     schema = dataset_schema(max_towers, classes)
+    record = json.dumps(preprocessing(pt_window, mass_window, max_towers)).encode()
+    schema = schema.with_metadata({**schema.metadata, PREPROCESSING_KEY: record})
     with contextlib.ExitStack() as stack:
         writers = {}
         for s in SPLITS:

@@ -1,7 +1,8 @@
 """Evaluation stage: one trained tagger on the test split.
 
 Writes ``predictions.parquet`` (``prob_0`` .. ``prob_{K-1}`` in label order, ``label``,
-``pred``, ``jet_mass``, ``jet_pt``) and ``metrics.json``:
+``pred``, ``jet_mass``, ``jet_pt`` and the provenance ``source_file, source_entry,
+source_jet``, which ``attnphys jets predict`` writes too) and ``metrics.json``:
 ``model, seed, train_fraction, n_train, n_train_per_class, preprocess, augment`` (from the
 model's record), ``classes`` (name per label), ``accuracy`` and ``per_class_accuracy``
 (fractions in [0, 1]; per class keyed by class name, null for a class absent from the
@@ -28,8 +29,10 @@ import torch
 
 from attnphys.files import atomic_path
 from attnphys.jets.models import MODELS, count_parameters
+from attnphys.jets.ingest import PROVENANCE_FIELDS
 from attnphys.jets.split import read_jets
 from attnphys.jets.train import in_frame, jet_tensors, logits
+from attnphys.parquet import read_columns
 from attnphys.train import predict, resolve_device
 from attnphys.train.options import add_device_option
 from attnphys.train.record import load_model
@@ -100,6 +103,7 @@ def evaluate_tagger(
         "jet_mass": pa.array(jets.jet_mass, pa.float32()),
         "jet_pt": pa.array(jets.jet_pt, pa.float32()),
     }
+    columns |= read_columns(test_path, [name for name, _ in PROVENANCE_FIELDS], "dataset split").to_pydict()
     with atomic_path(predictions_path) as tmp:
         pq.write_table(pa.table(columns), tmp)
     metrics = {

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections import Counter
 from pathlib import Path
 
 import awkward as ak
@@ -86,15 +87,26 @@ TOWER_SCHEMA = pa.schema(
 
 
 def ingest(path: str | Path, cls: str, out: str | Path, pt_window=(1000.0, 1200.0),
-           mass_window=(300.0, 700.0), step_size: str | int = STEP_SIZE, leading: int = LEADING) -> int:
-    """Select the jets of one ROOT file and write them to ``out``; return their count."""
-    label = prong_class(cls).label
+           mass_window=(300.0, 700.0), step_size: str | int = STEP_SIZE, leading: int = LEADING,
+           resonance: int | None = None, require_match: bool = False) -> int:
+    """Select the jets of one ROOT file and write them to ``out``; return their count.
+
+    ``resonance``: PDG id of X for a signal class (a W' is 34, a Z' 32), replacing the
+    class's own (35, or 6 for class 3). ``require_match``: a file where no jet passes is an
+    error naming the condition that failed in most events (``match_failures``), for user files.
+    """
+    definition = prong_class(cls)
+    label = definition.label
+    if resonance is not None and definition.resonance is None:
+        raise ValueError(f"--resonance-pid {resonance}: class {cls} (QCD) has no resonance")
+    resonance = definition.resonance if resonance is None else abs(int(resonance))
     for name, (lo, hi) in (("pt window", pt_window), ("mass window", mass_window)):
         if not 0 <= lo < hi:
             raise ValueError(f"jet {name} [{lo}, {hi}]: need 0 <= min < max")
     if leading < 1:
         raise ValueError(f"--leading must be at least 1, got {leading}")
     kept = 0
+    failures = Counter()
     with open_delphes(path, COLLECTIONS) as events:
         n_events = events.num_entries
         progress = tqdm(total=n_events, desc=f"ingest {Path(path).name}", unit="event")
@@ -102,10 +114,18 @@ def ingest(path: str | Path, cls: str, out: str | Path, pt_window=(1000.0, 1200.
             for start, records in events.steps(step_size):
                 table = select_jets(records["Tower"], records["Particle"], cls, label, pt_window,
                                     mass_window, source_file=str(path), first_entry=start,
-                                    leading=leading)
+                                    leading=leading, resonance=resonance)
+                if require_match and table.num_rows == 0:
+                    failures += match_failures(records["Tower"], records["Particle"], cls, pt_window,
+                                               mass_window, leading, resonance)
                 writer.write_table(table)
                 kept += table.num_rows
                 progress.update(len(records["Tower"]))
+            if require_match and kept == 0:  # inside atomic_path: nothing is written
+                condition, count = failures.most_common(1)[0] if failures else ("the tree has no entries", 0)
+                raise ValueError(f"{path}: no jet is truth-matched to class {cls}"
+                                 f"{'' if resonance is None else f' (resonance PDG id {resonance})'}; "
+                                 f"failed most often: {condition} ({count} of {n_events} events)")
     if n_events == 0:
         log.warning("%s: tree %s has no entries; wrote an empty %s", path, TREE, out)
     elif kept == 0:
@@ -116,7 +136,7 @@ def ingest(path: str | Path, cls: str, out: str | Path, pt_window=(1000.0, 1200.
     return kept
 
 
-def truth_matched(particles: ak.Array, cls: str, jet: ak.Array) -> ak.Array:
+def truth_matched(particles: ak.Array, cls: str, jet: ak.Array, resonance: int | None = None) -> ak.Array:
     """Per event: does some truth candidate have all its partons within MATCH_RADIUS of the jet?
 
     Candidates come from ``attnphys.jets.truth.hard_partons``: X (or each top for class 3)
@@ -124,7 +144,7 @@ def truth_matched(particles: ak.Array, cls: str, jet: ak.Array) -> ak.Array:
     with the class's number of partons, so a chain that lost a prong never matches.
     """
     definition = prong_class(cls)
-    partons = truth.hard_partons(particles, definition.resonance).partons
+    partons = truth.hard_partons(particles, resonance or definition.resonance).partons
     n_partons = 1 if definition.resonance is None else definition.n_partons
     eta = ak.fill_none(jet.eta, 0.0)
     phi = ak.fill_none(jet.phi, 0.0)
@@ -133,20 +153,55 @@ def truth_matched(particles: ak.Array, cls: str, jet: ak.Array) -> ak.Array:
     return ak.fill_none(ak.any(complete, axis=1), False) & ~ak.is_none(jet)
 
 
-def select_jets(towers: ak.Array, particles: ak.Array, cls: str, label: int, pt_window,
-                mass_window, source_file: str, first_entry: int = 0, leading: int = LEADING) -> pa.Table:
-    """The ``leading`` anti-kT jets per event, selection and truth match, as a ``TOWER_SCHEMA``
-    table (rows ordered by event, then jet rank)."""
+def match_failures(towers: ak.Array, particles: ak.Array, cls: str, pt_window, mass_window,
+                   leading: int, resonance: int | None) -> Counter:
+    """Events by the first selection condition that no jet of the event passed: no truth
+    candidate (no particle with the resonance's PDG id, or no decay partons found), no
+    leading jet in the windows, or the partons outside the cone of every jet in the windows."""
+    definition = prong_class(cls)
+    candidates = truth.hard_partons(particles, resonance)
+    n_partons = 1 if resonance is None else definition.n_partons
+    has_candidate = ak.to_numpy(ak.any(ak.num(candidates.partons, axis=2) == n_partons, axis=1))
     jets = cluster(towers.ET, towers.Eta, towers.Phi, JET_RADIUS)
+    in_windows = np.zeros(len(towers), dtype=bool)
+    matched = np.zeros(len(towers), dtype=bool)
+    for rank in range(leading):
+        jet = ak.pad_none(jets, rank + 1, axis=1)[:, rank]
+        pt, mass = ak.fill_none(jet.pt, 0.0), ak.fill_none(jet.mass, 0.0)
+        passed = ak.to_numpy(~ak.is_none(jet) & (pt >= pt_window[0]) & (pt <= pt_window[1])
+                             & (mass >= mass_window[0]) & (mass <= mass_window[1]))
+        in_windows |= passed
+        matched |= passed & ak.to_numpy(truth_matched(particles, cls, jet, resonance))
+    what = "no truth candidate" + ("" if resonance is None else f" with PDG id {resonance} and {n_partons} decay partons")
+    return Counter({
+        what: int(np.sum(~has_candidate)),
+        f"no leading jet in the windows (pT {list(pt_window)}, mass {list(mass_window)} GeV)":
+            int(np.sum(has_candidate & ~in_windows)),
+        f"decay partons outside dR < {MATCH_RADIUS} of every jet in the windows":
+            int(np.sum(has_candidate & in_windows & ~matched)),
+    })
+
+
+def select_jets(towers: ak.Array, particles: ak.Array | None, cls: str, label: int, pt_window,
+                mass_window, source_file: str, first_entry: int = 0, leading: int | None = LEADING,
+                resonance: int | None = None) -> pa.Table:
+    """The ``leading`` anti-kT jets per event (every jet for None), selection and truth match,
+    as a ``TOWER_SCHEMA`` table (rows ordered by event, then jet rank).
+
+    ``particles`` None: no truth match (unlabelled files, ``attnphys jets predict``);
+    ``resonance``: PDG id of X replacing the class's own."""
+    jets = cluster(towers.ET, towers.Eta, towers.Phi, JET_RADIUS)
+    if leading is None:
+        leading = int(ak.max(ak.num(jets, axis=1), initial=0))
     tables = [_selected_rank(jets, rank, towers, particles, cls, label, pt_window, mass_window,
-                             source_file, first_entry) for rank in range(leading)]
-    table = pa.concat_tables(tables)
+                             source_file, first_entry, resonance) for rank in range(leading)]
+    table = pa.concat_tables(tables) if tables else TOWER_SCHEMA.empty_table()
     order = np.lexsort((table["source_jet"].to_numpy(), table["source_entry"].to_numpy()))
     return table.take(order)
 
 
 def _selected_rank(jets, rank, towers, particles, cls, label, pt_window, mass_window,
-                   source_file, first_entry) -> pa.Table:
+                   source_file, first_entry, resonance=None) -> pa.Table:
     jet_at_rank = ak.pad_none(jets, rank + 1, axis=1)[:, rank]
     pt = ak.fill_none(jet_at_rank.pt, 0.0)
     mass = ak.fill_none(jet_at_rank.mass, 0.0)
@@ -155,7 +210,9 @@ def _selected_rank(jets, rank, towers, particles, cls, label, pt_window, mass_wi
         & (pt >= pt_window[0]) & (pt <= pt_window[1])
         & (mass >= mass_window[0]) & (mass <= mass_window[1])
     )
-    keep = np.flatnonzero(ak.to_numpy(passed & truth_matched(particles, cls, jet_at_rank)))
+    if particles is not None:
+        passed = passed & truth_matched(particles, cls, jet_at_rank, resonance)
+    keep = np.flatnonzero(ak.to_numpy(passed))
 
     jet = jet_at_rank[keep]
     idx = jet.constituents
@@ -196,7 +253,7 @@ def _selected_rank(jets, rank, towers, particles, cls, label, pt_window, mass_wi
 
 def run(args: argparse.Namespace) -> None:
     ingest(args.input, args.cls, args.out, tuple(args.pt_window), tuple(args.mass_window),
-           leading=args.leading)
+           leading=args.leading, resonance=args.resonance_pid, require_match=args.require_match)
 
 
 def add_cli(subparsers) -> None:
@@ -211,4 +268,10 @@ def add_cli(subparsers) -> None:
                         metavar=("MIN", "MAX"), help="jet mass window in GeV")
     parser.add_argument("--leading", type=positive_int, default=LEADING,
                         help="jets considered per event, by decreasing pT (default 2)")
+    parser.add_argument("--resonance-pid", type=int, default=None,
+                        help="PDG id of the resonance X for a signal class, e.g. 34 for a W' "
+                             "(default: the class's own, 35 or 6 for class 3)")
+    parser.add_argument("--require-match", action="store_true",
+                        help="no truth-matched jet in the file is an error naming the condition that "
+                             "failed most (for user files; default: an empty output and a warning)")
     parser.set_defaults(func=run)

@@ -9,10 +9,14 @@ rule names:
   spread is the sample standard deviation over seeds, 0 for a single seed);
 - ``confusion_{model}.png``: confusion matrix summed over seeds, rows (true class)
   normalised to one;
-- ``accuracy_vs_mass.png``: top-1 accuracy in bins of jet mass, mean and spread over seeds;
+- ``accuracy_vs_mass.png``: top-1 accuracy in bins of jet mass, seeds pooled, with 68 %
+  Clopper-Pearson intervals (as the per-class accuracies of ``report.md``);
 - ``dataset_mass_pt.png``: per-class jet mass and pT spectra of the dataset (flat after the
   accept-reject flattening of "Jets 2/4");
 - ``training_curves.png``: loss and accuracy per epoch, train and validation;
+- ``roc_{model}.png``: one-vs-rest ROC curves per class and QCD rejection against signal
+  efficiency (``attnphys.jets.roc``), and ``roc.csv``: per model and class the one-vs-rest
+  AUC and the QCD (class 1) rejection 1/eps_B at 50 % and 80 % signal efficiency;
 - ``report.md``: the table beside the talk's figures, the figures, dataset sizes and the
   config used.
 
@@ -40,6 +44,7 @@ from attnphys.jets.figure import (
     plot_accuracy_vs_mass,
     plot_confusion,
     plot_dataset_spectra,
+    plot_roc,
     plot_training_curves,
 )
 from attnphys.jets.paper import TALK, model_name
@@ -51,9 +56,13 @@ from attnphys.jets.results import (
     load_dataset,
     load_runs,
     normalised_confusion,
+    per_class_counts,
     read_dataset_summary,
+    roc_summary,
     summarise,
 )
+from attnphys.binomial import binomial_interval
+from attnphys.jets.roc import QCD
 from attnphys.markdown import markdown_table
 
 log = logging.getLogger(__name__)
@@ -69,6 +78,8 @@ class ReportFiles:
     accuracy_vs_mass: Path
     spectra: Path
     curves: Path
+    roc: dict[str, Path]  # model -> PNG
+    roc_table: Path  # roc.csv
 
 
 def _accuracy_cell(mean: float, std: float, n_seeds: int) -> str:
@@ -77,11 +88,50 @@ def _accuracy_cell(mean: float, std: float, n_seeds: int) -> str:
     return f"{mean:.2f} % (1 seed, no spread)"
 
 
-def _per_class_cell(model_runs: list[Run], cls: str) -> str:
-    """Mean per-class accuracy over seeds in percent; '-' where the class is absent from the test set."""
-    values = [r.metrics["per_class_accuracy"].get(cls) for r in model_runs]
-    values = [v for v in values if v is not None]
-    return f"{100.0 * np.mean(values):.1f}" if values else "-"
+def _per_class_cell(model_runs: list[Run], k: int) -> str:
+    """Per-class accuracy in percent, seeds pooled, with its 68 % Clopper-Pearson interval;
+    '-' where the class is absent from the test set."""
+    hits, totals = per_class_counts(model_runs)
+    if totals[k] == 0:
+        return "-"
+    lo, hi = binomial_interval(hits[k], totals[k])
+    return f"{100.0 * hits[k] / totals[k]:.1f} [{100.0 * lo:.1f}, {100.0 * hi:.1f}]"
+
+
+def _rejection_cell(value: float, n_qcd: int) -> str:
+    if np.isnan(value):
+        return "-"
+    return f"> {n_qcd:,}" if np.isinf(value) else f"{value:.1f}"
+
+
+def roc_markdown(table: pd.DataFrame, classes: list[str]) -> str:
+    """AUC per class and model, and the QCD rejections of the signal classes."""
+    models = list(dict.fromkeys(table["model"]))
+    by = table.set_index(["model", "class"])
+    auc = markdown_table(
+        ["Model", *classes],
+        [[model_name(m), *(f"{by.loc[(m, c), 'auc_mean']:.3f}" if not np.isnan(by.loc[(m, c), "auc_mean"]) else "-"
+                           for c in classes)] for m in models],
+        "l" + "r" * len(classes),
+    )
+    signal = [c for c in classes if c != QCD]
+    if QCD not in classes:
+        return auc + "\n\nNo QCD (class 1) in the classes: no rejection."
+    rejection = markdown_table(
+        ["Model", *(f"{c}: 50 % / 80 %" for c in signal)],
+        [[model_name(m), *(" / ".join(_rejection_cell(by.loc[(m, c), f"qcd_rejection_at_{e}"], by.loc[(m, c), "n_qcd"])
+                                      for e in (50, 80)) for c in signal)] for m in models],
+        "l" + "r" * len(signal),
+    )
+    return f"""One-vs-rest AUC per class (mean over seeds):
+
+{auc}
+
+QCD rejection 1/eps_B at 50 % / 80 % signal efficiency per signal class, with the discriminant
+p_s / (p_s + p_QCD) on the jets of the two classes (mean over seeds; "> n" where no QCD jet of
+the n in the test split passes):
+
+{rejection}"""
 
 
 def _ordering_sentence(summary: pd.DataFrame) -> str:
@@ -104,6 +154,7 @@ def write_markdown(
     dataset_summary: dict,
     figures: dict[str, str],
     config: dict,
+    roc: pd.DataFrame,
 ) -> None:
     seeds = sorted({r.seed for rs in runs.values() for r in rs})
     classes = list(next(iter(runs.values()))[0].metrics["classes"])
@@ -128,7 +179,7 @@ def write_markdown(
         [
             [
                 model_name(model),
-                *(_per_class_cell(rs, cls) for cls in classes),
+                *(_per_class_cell(rs, k) for k in range(len(classes))),
                 f"{np.mean([r.metrics['jets_per_second'] for r in rs]):,.0f}" if all("jets_per_second" in r.metrics for r in rs) else "-",
             ]
             for model, rs in runs.items()
@@ -144,6 +195,7 @@ def write_markdown(
         ["Class", *sizes.columns], [[index, *row] for index, row in zip(sizes.index, sizes.to_numpy().tolist())], "l" + "r" * len(sizes.columns)
     )
     confusion = "\n\n".join(f"![{model_name(m)}]({figures[f'confusion_{m}']})" for m in runs)
+    roc_figures = "\n\n".join(f"![ROC curves of {model_name(m)}]({figures[f'roc_{m}']})" for m in runs)
     text = f"""# Extreme-jet tagging: {len(classes)}-class prong tagging of boosted jets
 
 Reproduction of the tower-based taggers of Lu, Romero, Fenton, Whiteson and Baldi
@@ -157,13 +209,21 @@ the spread is the standard deviation over seeds.
 
 {_ordering_sentence(summary)}
 
-### Per-class accuracy [%] and inference throughput
+## ROC, AUC and QCD rejection
+
+{roc_markdown(roc, classes)}
+
+### Per-class accuracy [%] (seeds pooled, 68 % Clopper-Pearson interval) and inference throughput
 
 {per_class}
 
 ## Confusion matrices (rows: true class, normalised; summed over seeds)
 
 {confusion}
+
+## ROC curves (first seed)
+
+{roc_figures}
 
 ## Accuracy against jet mass
 
@@ -212,24 +272,30 @@ def build_report(
     unknown = sorted(set(dataset["class"]) - set(classes))
     if unknown:
         raise ValueError(f"{splits['train']}: column class holds {unknown}, not among the evaluated classes {classes}")
-    missing = sorted(set(models) - set(out.confusion))
-    if missing:
-        raise ValueError(f"--out-confusion: no figure path for model(s) {missing}")
+    for flag, paths in (("--out-confusion", out.confusion), ("--out-roc", out.roc)):
+        missing = sorted(set(models) - set(paths))
+        if missing:
+            raise ValueError(f"{flag}: no figure path for model(s) {missing}")
     summary = summarise(loaded)
     for model in tqdm(models, desc="report: figures"):
         plot_confusion(normalised_confusion(loaded[model]), classes, model_name(model), out.confusion[model])
+        plot_roc(loaded[model], classes, model_name(model), out.roc[model])
     plot_accuracy_vs_mass(loaded, np.linspace(mass_window[0], mass_window[1], MASS_BINS + 1), out.accuracy_vs_mass)
     plot_dataset_spectra(dataset, classes, mass_window, pt_window, out.spectra)
     plot_training_curves(loaded, out.curves)
     with atomic_path(out.summary) as tmp:
         summary.to_csv(tmp, index=False, float_format="%.4f")
+    roc = roc_summary(loaded, classes)
+    with atomic_path(out.roc_table) as tmp:
+        roc.to_csv(tmp, index=False, float_format="%.4f")
     folder = Path(out.markdown).parent
     link = lambda path: os.path.relpath(path, folder)  # noqa: E731
     figures = {f"confusion_{m}": link(out.confusion[m]) for m in models}
+    figures |= {f"roc_{m}": link(out.roc[m]) for m in models}
     figures |= {"accuracy_vs_mass": link(out.accuracy_vs_mass), "dataset_mass_pt": link(out.spectra),
                 "training_curves": link(out.curves)}
     write_markdown(out.markdown, summary, loaded, dataset_sizes(dataset, dataset_summary, classes), dataset_summary,
-                   figures, config)
+                   figures, config, roc)
     log.info("report written to %s", out.markdown)
     return summary
 
@@ -248,8 +314,9 @@ def _run(args: argparse.Namespace) -> None:
     pairs = [(m, s) for m in args.models for s in args.seeds]
     columns = [_per_run(getattr(args, name), f"--{name}", args.models, args.seeds)
                for name in ("metrics", "predictions", "histories")]
-    if len(args.out_confusion) != len(args.models):
-        raise ValueError(f"--out-confusion: {len(args.out_confusion)} files for {len(args.models)} models")
+    for flag, paths in (("--out-confusion", args.out_confusion), ("--out-roc", args.out_roc)):
+        if len(paths) != len(args.models):
+            raise ValueError(f"{flag}: {len(paths)} files for {len(args.models)} models")
     build_report(
         runs={pair: RunFiles(*files) for pair, files in zip(pairs, zip(*columns))},
         splits={"train": args.train, "val": args.val, "test": args.test},
@@ -260,7 +327,8 @@ def _run(args: argparse.Namespace) -> None:
         pt_window=tuple(args.pt_window),
         config=config,
         out=ReportFiles(args.out_summary, args.out_markdown, dict(zip(args.models, args.out_confusion)),
-                        args.out_accuracy_vs_mass, args.out_spectra, args.out_curves),
+                        args.out_accuracy_vs_mass, args.out_spectra, args.out_curves,
+                        dict(zip(args.models, args.out_roc)), args.out_roc_table),
     )
 
 
@@ -284,4 +352,6 @@ def add_cli(subparsers) -> None:
     parser.add_argument("--out-accuracy-vs-mass", type=Path, required=True, help="PNG to write")
     parser.add_argument("--out-spectra", type=Path, required=True, help="dataset mass and pT PNG to write")
     parser.add_argument("--out-curves", type=Path, required=True, help="training curves PNG to write")
+    parser.add_argument("--out-roc", type=Path, nargs="+", required=True, help="ROC curves PNG per model, in order")
+    parser.add_argument("--out-roc-table", type=Path, required=True, help="roc.csv to write (AUC, QCD rejection)")
     parser.set_defaults(func=_run)

@@ -72,7 +72,8 @@ def load_run(model: str, seed: int, files: RunFiles) -> Run:
             f"{metrics_path}: field confusion must be {n_classes}x{n_classes} (one row per class), "
             f"got shape {np.shape(metrics['confusion'])}"
         )
-    predictions = read_columns(Path(files.predictions), ["label", "pred", "jet_mass"]).to_pandas()
+    probabilities = [f"prob_{i}" for i in range(n_classes)]
+    predictions = read_columns(Path(files.predictions), ["label", "pred", "jet_mass", *probabilities]).to_pandas()
     history_path = Path(files.history)
     if not history_path.exists():
         raise FileNotFoundError(f"{history_path}: file not found")
@@ -133,14 +134,59 @@ def normalised_confusion(model_runs: list[Run]) -> np.ndarray:
     return np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
 
 
-def accuracy_in_mass_bins(predictions: pd.DataFrame, edges: np.ndarray) -> np.ndarray:
-    """Top-1 accuracy of the jets in each mass bin (NaN for an empty bin)."""
+def counts_in_mass_bins(predictions: pd.DataFrame, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Correctly classified jets and all jets in each mass bin."""
     index = np.digitize(predictions["jet_mass"].to_numpy(), edges) - 1
     inside = (index >= 0) & (index < len(edges) - 1)
     correct = (predictions["label"].to_numpy() == predictions["pred"].to_numpy())[inside]
     n = np.bincount(index[inside], minlength=len(edges) - 1)
-    hits = np.bincount(index[inside], weights=correct, minlength=len(edges) - 1)
+    hits = np.bincount(index[inside], weights=correct, minlength=len(edges) - 1).astype(np.int64)
+    return hits, n
+
+
+def accuracy_in_mass_bins(predictions: pd.DataFrame, edges: np.ndarray) -> np.ndarray:
+    """Top-1 accuracy of the jets in each mass bin (NaN for an empty bin)."""
+    hits, n = counts_in_mass_bins(predictions, edges)
     return np.divide(hits, n, out=np.full(len(n), np.nan), where=n > 0)
+
+
+def probabilities(run: Run) -> np.ndarray:
+    """The run's class probabilities, [jets, classes] in label order."""
+    return run.predictions[[f"prob_{i}" for i in range(len(run.metrics["classes"]))]].to_numpy()
+
+
+def per_class_counts(model_runs: list[Run]) -> tuple[np.ndarray, np.ndarray]:
+    """Correct and all test jets per true class, summed over seeds (from the confusion matrices)."""
+    counts = np.sum([np.asarray(r.metrics["confusion"], dtype=np.int64) for r in model_runs], axis=0)
+    return np.diag(counts), counts.sum(axis=1)
+
+
+ROC_COLUMNS = ["model", "class", "auc_mean", "auc_std", "n_seeds", "qcd_rejection_at_50", "qcd_rejection_at_80",
+               "n_qcd"]
+
+
+def roc_summary(runs: dict[str, list[Run]], classes: list[str]) -> pd.DataFrame:
+    """Per model and class: one-vs-rest AUC (mean and spread over seeds) and, for the signal
+    classes, QCD rejection 1/eps_B at 50 % and 80 % signal efficiency (mean over seeds)."""
+    from attnphys.jets.roc import QCD, one_vs_rest, rejection
+
+    background = classes.index(QCD) if QCD in classes else None
+    rows = []
+    for model, model_runs in runs.items():
+        for k, cls in enumerate(classes):
+            curves = [one_vs_rest(probabilities(r), r.predictions["label"].to_numpy(), k) for r in model_runs]
+            aucs = np.array([c[2] for c in curves if c is not None])
+            row = {"model": model, "class": cls, "auc_mean": float(aucs.mean()) if len(aucs) else float("nan"),
+                   "auc_std": float(aucs.std(ddof=1)) if len(aucs) > 1 else 0.0, "n_seeds": len(aucs),
+                   "qcd_rejection_at_50": float("nan"), "qcd_rejection_at_80": float("nan"), "n_qcd": 0}
+            if background is not None and k != background:
+                values = [rejection(probabilities(r), r.predictions["label"].to_numpy(), k, background)
+                          for r in model_runs]
+                row["qcd_rejection_at_50"] = float(np.mean([v[0.5] for v in values]))
+                row["qcd_rejection_at_80"] = float(np.mean([v[0.8] for v in values]))
+                row["n_qcd"] = int((model_runs[0].predictions["label"] == background).sum())
+            rows.append(row)
+    return pd.DataFrame(rows, columns=ROC_COLUMNS)
 
 
 def load_dataset(splits: dict[str, Path]) -> pd.DataFrame:

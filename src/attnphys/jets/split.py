@@ -69,8 +69,19 @@ def _list_column(table: pa.Table, name: str, path: Path) -> np.ndarray:
 def read_jets(path: str | Path, need_towers: bool = True) -> Jets:
     """Read one split; missing columns, NaN or a mask that is not a prefix name file and field."""
     path = Path(path)
-    wanted = ["label", "class", "jet_pt", *HL_COLUMNS] + (["tower_mask", *TOWER_COLUMNS] if need_towers else [])
-    table = read_columns(path, wanted, "dataset split")
+    table = read_columns(path, jet_columns(need_towers), "dataset split")
+    return jets_of_table(table, path, need_towers)
+
+
+def jet_columns(need_towers: bool) -> list[str]:
+    """The dataset columns the taggers' inputs are made of."""
+    return ["label", "class", "jet_pt", *HL_COLUMNS] + (["tower_mask", *TOWER_COLUMNS] if need_towers else [])
+
+
+def jets_of_table(table: pa.Table, path: str | Path, need_towers: bool = True) -> Jets:
+    """Dataset rows (``jet_columns``) as ``Jets``; ``path`` names the source in errors."""
+    path = Path(path)
+    wanted = jet_columns(need_towers)
     if not pa.types.is_integer(table.schema.field("label").type):
         raise ValueError(f"{path}: column label: expected integers, got {table.schema.field('label').type}")
     if any(table.column(c).null_count for c in wanted):

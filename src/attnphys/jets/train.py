@@ -27,6 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from attnphys.jets.dataset import read_preprocessing
 from attnphys.jets.models import MODELS, build_model, count_parameters, model_class
 from attnphys.jets.nested_subsets import nested_subset, take_rows
 from attnphys.jets.preprocess import PREPROCESS_MODES, canonical_frame, check_settings, rotate_and_reflect
@@ -159,7 +160,8 @@ def train_tagger(
         "preprocess": preprocess, "augment": augment, "train_fraction": train_fraction,
     }
     extra = model_record(model_name, params, sizes, seed=seed, train_seed=run_seed, classes=classes,
-                         inputs=list(inputs), n_params=count_parameters(model), n_train=len(train), n_val=len(val),
+                         inputs=list(inputs), preprocessing=read_preprocessing(train_path),
+                         n_params=count_parameters(model), n_train=len(train), n_val=len(val),
                          preprocess=preprocess, augment=augment, train_fraction=train_fraction,
                          n_train_per_class=np.bincount(train.label, minlength=sizes["n_classes"]).tolist(),
                          train_rows=rows.tolist())

@@ -90,8 +90,11 @@ def write_h5(path: str | os.PathLike, data: MatchingData) -> None:
                 grp.create_dataset(parton, data=data.targets[:, t, p].astype(np.int64))
 
 
-def read_h5(path: str | os.PathLike) -> MatchingData:
-    """Read a file in SPANet's layout; ValueError naming the file and field when it is not."""
+def read_h5(path: str | os.PathLike, require_targets: bool = True) -> MatchingData:
+    """Read a file in SPANet's layout; ValueError naming the file and field when it is not.
+
+    ``require_targets`` False: a file without a ``TARGETS`` group (events to assign, not
+    truth) reads with every target -1."""
     path = str(existing(path, "SPANet HDF5 file"))
     try:
         f = h5py.File(path, "r")
@@ -109,8 +112,8 @@ def read_h5(path: str | os.PathLike) -> MatchingData:
                     f"{path}: INPUTS/Source/{name} has shape {arr.shape}, MASK has {mask.shape}"
                 )
             fields[name] = arr.astype(np.float32)
-        targets = np.empty((mask.shape[0], len(TOPS), len(PARTONS)), dtype=np.int64)
-        for t, top in enumerate(TOPS):
+        targets = np.full((mask.shape[0], len(TOPS), len(PARTONS)), -1, dtype=np.int64)
+        for t, top in enumerate(TOPS if require_targets or "TARGETS" in f else ()):
             for p, parton in enumerate(PARTONS):
                 key = f"TARGETS/{top}/{parton}"
                 arr = _dataset(f, path, key)

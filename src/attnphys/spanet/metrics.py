@@ -5,6 +5,7 @@ b jet and unordered {q1, q2} pair both equal the truth, allowing the t <-> tbar 
 - event efficiency: events with 2 matchable tops whose two tops are both correct;
 - eps_2^top: correct tops / (2 x events with 2 matchable tops);
 - eps_1^top: correct tops / events with exactly 1 matchable top.
+Events with no matchable top enter no efficiency; ``n_events_0top`` counts them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 BINS = ("6", "7", ">=8", "inclusive")
-COLUMNS = ("method", "njets", "event_eff", "top2_eff", "top1_eff", "n_events_2top", "n_events_1top")
+COLUMNS = ("method", "njets", "event_eff", "top2_eff", "top1_eff", "n_events_2top", "n_events_1top", "n_events_0top")
 
 
 def top_correct(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -47,6 +48,7 @@ def efficiencies(pred: np.ndarray, truth: np.ndarray, njets: np.ndarray, method:
         two = sel & (matchable == 2)
         one = sel & (matchable == 1)
         n2, n1 = int(two.sum()), int(one.sum())
+        n0 = int((sel & (matchable == 0)).sum())
         rows.append(
             {
                 "method": method,
@@ -56,6 +58,7 @@ def efficiencies(pred: np.ndarray, truth: np.ndarray, njets: np.ndarray, method:
                 "top1_eff": 100.0 * correct[one].sum() / n1 if n1 else np.nan,
                 "n_events_2top": n2,
                 "n_events_1top": n1,
+                "n_events_0top": n0,
             }
         )
     return pd.DataFrame(rows, columns=list(COLUMNS))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -78,7 +79,13 @@ def render(chi2: pd.DataFrame, spanet: pd.DataFrame, dataset: dict | None = None
     lines += ["", "Runtime on 8-jet events in the talk: chi2 "
               f"{TALK_RUNTIME_MS['chi2']:g} ms, SPA-NET {TALK_RUNTIME_MS['spanet']:g} ms per event; "
               "ours: `python benchmarks/bench_spanet.py`."]
-    if dataset:
+    n0 = int(chi2.loc["inclusive", "n_events_0top"]) if "n_events_0top" in chi2.columns else None
+    if n0 is not None:
+        lines += ["", f"{n0} test events have no matchable top and enter no efficiency."]
+    if dataset and "generated" not in dataset:
+        lines += ["", "## Data", "", f"Your SPANet file, {dataset['selected']} events; train / val / test = "
+                  f"{dataset['train_events']} / {dataset['val_events']} / {dataset['test_events']}."]
+    elif dataset:
         rate = dataset["selected"] / dataset["generated"]
         speed = dataset["generated"] / dataset["generation_seconds"]
         lines += ["", "## Data", "",
@@ -95,10 +102,26 @@ def render(chi2: pd.DataFrame, spanet: pd.DataFrame, dataset: dict | None = None
 
 
 def write_report(chi2_csv: Path, spanet_csv: Path, out: Path, dataset_json: Path | None = None,
-                 history_csv: Path | None = None) -> str:
+                 history_csv: Path | None = None, efficiency_png: Path | None = None,
+                 curves_png: Path | None = None) -> str:
+    """The markdown ``out`` and, where paths are given, the efficiency and training-curve figures
+    (``curves_png`` needs ``history_csv``)."""
+    from attnphys.spanet.figure import plot_efficiency_by_jets, plot_training_curves
+
     dataset = read_json(dataset_json, "SPA-NET dataset summary") if dataset_json else None
     history = pd.read_csv(history_csv) if history_csv else None
-    text = render(read_summary(chi2_csv, "chi2"), read_summary(spanet_csv, "spanet"), dataset, history)
+    if curves_png is not None and history is None:
+        raise ValueError("--out-curves: needs --history")
+    chi2, spanet = read_summary(chi2_csv, "chi2"), read_summary(spanet_csv, "spanet")
+    text = render(chi2, spanet, dataset, history)
+    folder = Path(out).parent
+    if efficiency_png is not None:
+        plot_efficiency_by_jets({"chi2": chi2, "spanet": spanet}, Path(efficiency_png))
+        text += f"\n## Efficiency by jet multiplicity\n\n![efficiency by jet multiplicity]" \
+                f"({os.path.relpath(efficiency_png, folder)})\n"
+    if curves_png is not None:
+        plot_training_curves(history, Path(curves_png))
+        text += f"\n## Training curves\n\n![training curves]({os.path.relpath(curves_png, folder)})\n"
     with atomic_path(out) as tmp:
         tmp.write_text(text)
     return text

@@ -50,8 +50,17 @@ def train_spanet(
     train_file: Path, val_file: Path, model_path: Path, history_path: Path, config: TrainConfig,
     model_params: dict,
 ) -> TrainResult:
-    """Fit SPA-NET with the input standardisation taken from the training split."""
-    train, val = trainable(read_h5(train_file)), trainable(read_h5(val_file))
+    """Fit SPA-NET with the input standardisation taken from the training split.
+
+    Events with no matchable top carry no target and are dropped; their counts go to the
+    model record (``extra.events``: per split, events read and events trained on)."""
+    read = {"train": read_h5(train_file), "val": read_h5(val_file)}
+    train, val = trainable(read["train"]), trainable(read["val"])
+    events = {"train_read": len(read["train"]), "train_used": len(train), "train_dropped": len(read["train"]) - len(train),
+              "val_read": len(read["val"]), "val_used": len(val), "val_dropped": len(read["val"]) - len(val)}
+    if events["train_dropped"] or events["val_dropped"]:
+        log.info("SPA-NET: dropped %d train / %d val events with no matchable top",
+                 events["train_dropped"], events["val_dropped"])
     torch.manual_seed(config.seed)
     model = construct(SpaNet, model_params, "spanet.model")
     model.scale.fit(continuous_features(jet_features(train), train.mask))
@@ -59,7 +68,7 @@ def train_spanet(
              sum(p.numel() for p in model.parameters()), len(train), len(val))
     fingerprint = {"model": model_params, "train_events": len(train), "val_events": len(val),
                    "train_file": Path(train_file).name, "max_jets": train.max_jets}
-    extra = model_record("spanet", model_params, {})
+    extra = model_record("spanet", model_params, {}, events=events)
     return fit(model, tensor_set(train), tensor_set(val), _loss, config, Path(model_path), fingerprint,
                history_path=Path(history_path), extra=extra)
 

@@ -15,31 +15,38 @@ from attnphys.train.config import DEVICES, SCHEDULES, TrainConfig
 _DEFAULTS = TrainConfig()
 
 
-def add_train_options(parser: argparse.ArgumentParser) -> None:
-    """Add the optimiser, schedule and hardware flags (defaults from :class:`TrainConfig`)."""
+def add_train_options(parser: argparse.ArgumentParser, defaults: TrainConfig = _DEFAULTS) -> None:
+    """Add the optimiser, schedule and hardware flags, with ``defaults`` (an area's own, or
+    :class:`TrainConfig`'s); every help line ends with its default."""
     group = parser.add_argument_group("training (attnphys.train)")
-    group.add_argument("--epochs", type=int, default=_DEFAULTS.epochs)
-    group.add_argument("--batch-size", type=int, default=_DEFAULTS.batch_size)
-    group.add_argument("--lr", type=float, default=_DEFAULTS.lr)
-    group.add_argument("--weight-decay", type=float, default=_DEFAULTS.weight_decay)
-    group.add_argument("--warmup-frac", type=float, default=_DEFAULTS.warmup_frac)
-    group.add_argument("--schedule", choices=SCHEDULES, default=_DEFAULTS.schedule)
-    group.add_argument("--patience", type=int, default=_DEFAULTS.patience,
-                       help="early stopping: epochs without a better validation loss")
-    group.add_argument("--bucket-pool", type=int, default=_DEFAULTS.bucket_pool,
-                       help="batches drawn at random and sorted by length together (1: random batches)")
+    group.add_argument("--epochs", type=int, default=defaults.epochs,
+                       help="training epochs, an upper bound with early stopping (default: %(default)s)")
+    group.add_argument("--batch-size", type=int, default=defaults.batch_size,
+                       help="rows per batch (default: %(default)s)")
+    group.add_argument("--lr", type=float, default=defaults.lr, help="peak AdamW learning rate (default: %(default)s)")
+    group.add_argument("--weight-decay", type=float, default=defaults.weight_decay,
+                       help="AdamW weight decay (default: %(default)s)")
+    group.add_argument("--warmup-frac", type=float, default=defaults.warmup_frac,
+                       help="fraction of the steps with a linear warm-up (default: %(default)s)")
+    group.add_argument("--schedule", choices=SCHEDULES, default=defaults.schedule,
+                       help="learning-rate schedule after warm-up (default: %(default)s)")
+    group.add_argument("--patience", type=int, default=defaults.patience,
+                       help="early stopping: epochs without a better validation loss (default: %(default)s)")
+    group.add_argument("--bucket-pool", type=int, default=defaults.bucket_pool,
+                       help="batches drawn at random and sorted by length together (1: random batches) "
+                            "(default: %(default)s)")
     add_device_option(group)
-    group.add_argument("--threads", type=int, default=_DEFAULTS.threads,
-                       help="torch threads (0: torch's default)")
-    group.add_argument("--compile", action="store_true", help="torch.compile the model")
+    group.add_argument("--threads", type=int, default=defaults.threads,
+                       help="torch threads, 0: torch's default (default: %(default)s)")
+    group.add_argument("--compile", action="store_true", help="torch.compile the model (default: off)")
     group.add_argument("--restart-stale", action="store_true",
-                       help="start afresh if checkpoint_last.pt was written for other settings (else: error)")
+                       help="start afresh if checkpoint_last.pt was written for other settings (default: error)")
 
 
 def add_device_option(parser) -> None:
     """``--device`` of every stage that runs a model (training, evaluation, prediction)."""
     parser.add_argument("--device", choices=DEVICES, default=_DEFAULTS.device,
-                        help="auto: CUDA when available (default)")
+                        help="auto: CUDA when available, else the CPU (default: %(default)s)")
 
 
 def train_config(args: argparse.Namespace, **fixed) -> TrainConfig:

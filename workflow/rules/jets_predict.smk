@@ -1,0 +1,68 @@
+# Jets, your own data in: trained taggers applied to unlabelled Delphes files, and exported.
+#
+# jets_predict: one job per file of config jets.predict.files (glob patterns), tagged by the
+# model.pt of (jets.predict.model, jets.predict.seed); the windows and preprocessing come from
+# the model. jets_export: every (model, seed) as ONNX, checked against PyTorch on the test split
+# (models the exporter refuses, attnphys.jets.export.NOT_EXPORTABLE, left out).
+
+
+rule jets_predict_file:
+    input:
+        root=predict_file,
+        model=lambda w: expand(rules.jets_train.output.model, model=JETS["predict"]["model"], seed=JETS["predict"]["seed"]),
+    output:
+        f"{OUT}/jets/predict/{{name}}.parquet",
+    log:
+        f"{OUT}/logs/jets/predict/{{name}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/jets/predict/{{name}}.tsv"
+    wildcard_constraints:
+        name=alternatives(PREDICT_FILES) if PREDICT_FILES else "$^",
+    params:
+        attnphys=ATTNPHYS,
+        leading=JETS["predict"]["leading"],
+        device=config["device"],
+    threads: JETS["threads"]
+    resources:
+        gpu=gpu_request(),
+        mem_mb=mem_mb("jets_evaluate", JETS["events_per_chunk"]),
+        runtime=runtime("jets_ingest", JETS["events_per_chunk"]) + runtime("jets_evaluate", JETS["events_per_chunk"]),
+    conda:
+        CONDA_ENV
+    shell:
+        "{params.attnphys} jets predict --checkpoint {input.model:q} --input {input.root:q} --out {output:q}"
+        " --leading {params.leading} --device {params.device} --threads {threads} > {log:q} 2>&1"
+
+
+rule jets_predict:
+    input:
+        expand(rules.jets_predict_file.output, name=list(PREDICT_FILES)),
+
+
+rule jets_export_model:
+    input:
+        model=rules.jets_train.output.model,
+        test=rules.jets_build_dataset.output.test,
+    output:
+        f"{OUT}/jets/models/{{model}}/seed{{seed}}/model.onnx",
+    log:
+        f"{OUT}/logs/jets/export/{{model}}/seed{{seed}}.log",
+    wildcard_constraints:
+        model=alternatives(JETS["models"]),
+        seed=alternatives(JETS["seeds"]),
+    params:
+        attnphys=ATTNPHYS,
+    threads: 1
+    resources:
+        mem_mb=mem_mb("jets_evaluate", jets_test_size()),
+        runtime=runtime("jets_evaluate", jets_test_size()),
+    conda:
+        CONDA_ENV
+    shell:
+        "{params.attnphys} jets export --checkpoint {input.model:q} --out {output:q} --check {input.test:q}"
+        " > {log:q} 2>&1"
+
+
+rule jets_export:
+    input:
+        expand(rules.jets_export_model.output, model=onnx_models(), seed=JETS["seeds"]),
