@@ -35,10 +35,9 @@ import numpy as np
 import pandas as pd
 
 from attnphys.detector.calorimeter import CALORIMETERS, FINE_CALORIMETERS, make_towers
-from attnphys.detector.jets import cluster
 from attnphys.event_record import final_state, hard_process, pythia_batches
 from attnphys.files import atomic_path
-from attnphys.jets.ingest import JET_RADIUS, truth_matched
+from attnphys.jets.ingest import select_jets
 from attnphys.jets.nsubjettiness import AXES, nsubjettiness
 from attnphys.jets.prong_classes import PRONG_CLASSES, prong_class
 from attnphys.kinematics import pt_eta_phi
@@ -86,31 +85,25 @@ def _lists(flat: dict[str, np.ndarray], n_events: int):
 
 def _jets_table(pt, eta, phi, particles, cls: str, level: str, pt_window, mass_window,
                 events_offset: int) -> pd.DataFrame:
-    """Selected, truth-matched jets among the RANKS leading ones, with their features."""
-    jets = cluster(pt, eta, phi, JET_RADIUS)
-    rows = []
-    for rank in range(RANKS):
-        jet = ak.pad_none(jets, rank + 1, axis=1)[:, rank]
-        jpt = ak.to_numpy(ak.fill_none(jet.pt, 0.0))
-        jmass = ak.to_numpy(ak.fill_none(jet.mass, 0.0))
-        passed = ((jpt >= pt_window[0]) & (jpt <= pt_window[1])
-                  & (jmass >= mass_window[0]) & (jmass <= mass_window[1]))
-        matched = ak.to_numpy(truth_matched(particles, cls, jet))
-        keep = np.flatnonzero(passed & matched)
-        if len(keep) == 0:
-            continue
-        picked = jet[keep]
-        idx = picked.constituents
-        cpt, ceta, cphi = pt[keep][idx], eta[keep][idx], phi[keep][idx]
-        table = {
-            "cls": cls, "level": level, "rank": rank, "event": events_offset + keep,
-            "pt": jpt[keep], "mass": jmass[keep], "n_constituents": ak.to_numpy(ak.num(idx)),
-        }
-        for axes in AXES:
-            taus = nsubjettiness(cpt, ceta, cphi, betas=STUDY_BETAS, axes=axes)
-            table.update({f"{axes}:{k}": v for k, v in taus.items()})
-        rows.append(pd.DataFrame(table))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    """Selected, truth-matched jets among the RANKS leading ones (``ingest.select_jets``, the
+    pipeline's own selection), with their features; rows ordered by rank, then event."""
+    inputs = ak.zip({"ET": pt, "Eta": eta, "Phi": phi})
+    table = select_jets(inputs, particles, cls, 0, pt_window, mass_window, level, leading=RANKS)
+    if table.num_rows == 0:
+        return pd.DataFrame()
+    order = np.lexsort((table["source_entry"].to_numpy(), table["source_jet"].to_numpy()))
+    table = table.take(order)
+    frame = {
+        "cls": cls, "level": level, "rank": table["source_jet"].to_numpy(),
+        "event": events_offset + table["source_entry"].to_numpy(),
+        "pt": table["jet_pt"].to_numpy(), "mass": table["jet_mass"].to_numpy(),
+        "n_constituents": table["n_towers"].to_numpy(),
+    }
+    towers = [ak.from_arrow(table[f"tower_{v}"]) for v in ("pt", "eta", "phi")]
+    for axes in AXES:
+        taus = nsubjettiness(*towers, betas=STUDY_BETAS, axes=axes)
+        frame.update({f"{axes}:{k}": v for k, v in taus.items()})
+    return pd.DataFrame(frame)
 
 
 def study_chunk(cls: str, variant: str, n_events: int, seed: int, chunk: int,
