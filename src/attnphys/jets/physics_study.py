@@ -5,11 +5,12 @@ each prong class (with the production definitions of ``attnphys.jets.prong_class
 named variant of them, ``VARIANTS``), clusters each event at four levels
 
 - ``particle``: visible final-state particles (neutrinos dropped),
-- ``calo``: the ATLAS-like towers of ``attnphys.detector.calorimeter`` (the pipeline's input),
+- ``calo``: the ATLAS-like towers of ``attnphys.detector.calorimeter``, centres smeared in
+  their cells (the stock card; the pipeline's input before this study),
 - ``calo_fine``: the same calorimeter with the HCAL read out in the ECAL's 0.0174 x 1 degree cells,
 - ``calo_centres``: the ATLAS-like towers placed at their cell centres (SmearTowerCenter =
-  false, the card of the authors' generation repository; its own random stream, so the other
-  levels keep theirs),
+  false, the card of the authors' generation repository, now the pipeline's input:
+  ``jets.tower_centres``; its own random stream, so the other levels keep theirs),
 
 into anti-kT R = 1.2 jets, keeps every one of the two leading jets that passes the pT and
 mass windows and is truth-matched (the pipeline's definition, ``attnphys.jets.ingest``),
