@@ -257,7 +257,7 @@ def test_bad_config_fails_naming_the_key(tmp_path, overlay, key):
 
 
 def test_towers_sit_at_cell_centres_unless_smeared(generated_chunks, tmp_path):
-    """Default (the extreme-jet authors' card): every central HCAL tower (Ehad > 0) at the centre
+    """Default (SmearTowerCenter false): every central HCAL tower (Ehad > 0) at the centre
     of its 0.1 x 10 degree cell; ``smeared`` (the stock card) spreads them inside the cells."""
     def hcal_offsets(path):
         towers = read_collection(path, "Tower", ("Eta", "Phi", "Ehad"))

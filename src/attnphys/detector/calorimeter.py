@@ -30,9 +30,10 @@ Model (Delphes SimpleCalorimeter ECal + HCal, FACTS section 2):
 - A tower survives if its smeared energy is at least EnergyMin (ECAL 0.5 GeV, HCAL 1 GeV)
   and at least EnergySignificanceMin = 2 times sigma at the smeared energy.
 - The tower direction is drawn uniformly inside its cell (SmearTowerCenter = true, the
-  stock card), or is the cell centre (``smear_centres=False``: SmearTowerCenter = false, as in
-  the ATLAS card of the extreme-jets authors' generation repository,
-  github.com/alexxromero/MGPythiaDelphes_gpatlas, ``cards/delphes_card_ATLAS_1000GeV.tcl``);
+  stock card), or is the cell centre (``smear_centres=False``: SmearTowerCenter = false, where a
+  cell reports its own position, as in the ATLAS card for 1 TeV jets of the extreme-jet
+  authors' group, github.com/alexxromero/MGPythiaDelphes_gpatlas,
+  ``cards/delphes_card_ATLAS_1000GeV.tcl``);
   ``ET = E / cosh(Eta)``.
 """
 

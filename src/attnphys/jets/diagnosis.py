@@ -109,7 +109,7 @@ DIAGNOSIS = (
     ("SM intermediates, one-pass axes", "sm", "calo", 2, "onepass_kt", (1, 2), None),
     ("SM intermediates, particle, one-pass", "sm", "particle", 2, "onepass_kt", (1, 2), None),
     ("mass 300-500 GeV only (2m/pT < R)", "pipeline", "calo", 2, "onepass_kt", (1, 2), (300.0, 500.0)),
-    ("SM, towers at cell centres (authors' card)", "sm", "calo_centres", 2, "kt", (1, 2), None),
+    ("SM, towers at cell centres", "sm", "calo_centres", 2, "kt", (1, 2), None),
     ("SM, light-quark class 1 (authors' 'uu')", "quark", "calo", 2, "kt", (1, 2), None),
     ("SM, light-quark class 1, cell centres", "quark", "calo_centres", 2, "kt", (1, 2), None),
     ("SM, light-quark class 1, particle level", "quark", "particle", 2, "kt", (1, 2), None),

@@ -9,7 +9,7 @@ named variant of them, ``VARIANTS``), clusters each event at four levels
   their cells (the stock card; the pipeline's input before this study),
 - ``calo_fine``: the same calorimeter with the HCAL read out in the ECAL's 0.0174 x 1 degree cells,
 - ``calo_centres``: the ATLAS-like towers placed at their cell centres (SmearTowerCenter =
-  false, the card of the authors' generation repository, now the pipeline's input:
+  false, as the extreme-jet authors' group's card for 1 TeV jets; now the pipeline's input:
   ``jets.tower_centres``; its own random stream, so the other levels keep theirs),
 
 into anti-kT R = 1.2 jets, keeps every one of the two leading jets that passes the pT and
