@@ -73,8 +73,8 @@ def tasks(args: argparse.Namespace) -> list[dict]:
                     "folder": str(folder), "train_path": split["train"], "val_path": split["val"],
                     "test_path": split["test"], "device": args.device, "threads": args.threads,
                     "base_seed": args.base_seed, "train": train})
-    # Longest first, so the pool ends together: tower models, full fractions.
-    return sorted(out, key=lambda t: (t["model"] == "hl_dnn", -t["fraction"]))
+    # Seed by seed, so a run cut short still has whole curves; within a seed the longest first.
+    return sorted(out, key=lambda t: (t["seed"], t["model"] == "hl_dnn", -t["fraction"]))
 
 
 def main() -> None:
