@@ -54,7 +54,7 @@ def measure(cls: str, n_events: int, seed: int, leading: int, pthat=None):
     pthat_of_event, tables = [], []
     done = 0
     for events in pythia_batches(settings(cls, pthat), pythia_seed, n_events, BATCH, f"class {cls}"):
-        towers = make_towers(final_state(events), len(events), rng)
+        towers = make_towers(final_state(events), len(events), rng, smear_centres=False)
         table = select_jets(towers, hard_process(events), cls, 0, PT_WINDOW, MASS_WINDOW,
                             "bench", first_entry=done, leading=leading)
         tables.append(table.select(["jet_pt", "jet_mass", "source_entry", "source_jet"]).to_pandas())
@@ -86,7 +86,7 @@ def slice_scan(cls: str, edges, n_events: int, seed: int):
         count = 0
         for done in range(0, n_events, BATCH):
             events = generate_events(pythia, min(BATCH, n_events - done))
-            towers = make_towers(final_state(events), len(events), rng)
+            towers = make_towers(final_state(events), len(events), rng, smear_centres=False)
             count += select_jets(towers, hard_process(events), cls, 0, PT_WINDOW, MASS_WINDOW,
                                  "bench", leading=2).num_rows
         sigma = pythia.infoPython().sigmaGen()

@@ -82,3 +82,21 @@ def test_below_threshold_deposits_make_no_tower():
     n = 200
     soft = make_towers(_single(22, 0.3, 0.0, n), n, np.random.default_rng(4))  # < 0.5 GeV ECAL
     assert ak.sum(ak.num(soft)) == 0
+
+
+def test_towers_at_cell_centres_when_centre_smearing_is_off():
+    """SmearTowerCenter = false: an HCAL pion at (eta 0.42, phi 1.0) makes a tower at the centre
+    of its 0.1 x 10 degree cell, whatever the random stream; with smearing it lies in the cell."""
+    particle = {"event": np.zeros(1, dtype=np.int64), "pid": np.array([211]),
+                "px": np.array([500 * np.cos(1.0)]), "py": np.array([500 * np.sin(1.0)]),
+                "pz": np.array([500 * np.sinh(0.42)]), "e": np.array([500 * np.cosh(0.42)])}
+    width = 2 * np.pi / 36
+    centre_phi = -np.pi + width * (np.floor((1.0 + np.pi) / width) + 0.5)
+    for seed in (1, 2):
+        towers = make_towers(particle, 1, np.random.default_rng(seed), smear_centres=False)
+        assert len(towers[0]) == 1
+        assert towers.Eta[0, 0] == pytest.approx(0.45, abs=1e-6)
+        assert towers.Phi[0, 0] == pytest.approx(centre_phi, abs=1e-6)
+    smeared = make_towers(particle, 1, np.random.default_rng(1))
+    assert 0.4 <= smeared.Eta[0, 0] <= 0.5 and abs(smeared.Phi[0, 0] - centre_phi) <= width / 2
+    assert smeared.Eta[0, 0] != pytest.approx(0.45, abs=1e-6)

@@ -254,3 +254,25 @@ def test_bad_config_fails_naming_the_key(tmp_path, overlay, key):
     result = snakemake_dry_run(tmp_path, overlay)
     assert result.returncode != 0
     assert key in result.stdout + result.stderr
+
+
+def test_towers_sit_at_cell_centres_unless_smeared(generated_chunks, tmp_path):
+    """Default (SmearTowerCenter false): every central HCAL tower (Ehad > 0) at the centre
+    of its 0.1 x 10 degree cell; ``smeared`` (the stock card) spreads them inside the cells."""
+    def hcal_offsets(path):
+        towers = read_collection(path, "Tower", ("Eta", "Phi", "Ehad"))
+        central = (towers.Ehad > 0) & (abs(towers.Eta) < 2.4)
+        eta = ak.to_numpy(ak.flatten(towers.Eta[central])).astype(np.float64)
+        phi = ak.to_numpy(ak.flatten(towers.Phi[central])).astype(np.float64)
+        width = 2 * np.pi / 36
+        return np.abs(eta / 0.1 - np.floor(eta / 0.1) - 0.5), np.abs((phi + np.pi) / width - np.floor((phi + np.pi) / width) - 0.5)
+
+    eta_off, phi_off = hcal_offsets(generated_chunks.paths["2"])
+    assert len(eta_off) > 100
+    np.testing.assert_allclose(eta_off, 0.0, atol=1e-4)
+    np.testing.assert_allclose(phi_off, 0.0, atol=1e-4)
+    smeared = generate_chunk("2", 0, 20, generated_chunks.seed, tmp_path / "smeared.root", tower_centres="smeared").out
+    eta_off, phi_off = hcal_offsets(smeared)
+    assert np.mean(eta_off) > 0.15 and np.mean(phi_off) > 0.15  # uniform in the cell: mean 0.25
+    with pytest.raises(ValueError, match="--tower-centres"):
+        generate_chunk("2", 0, 10, 1, tmp_path / "x.root", tower_centres="centre")

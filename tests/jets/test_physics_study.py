@@ -25,7 +25,7 @@ def test_variant_replaces_only_the_named_settings():
 
 def test_study_jets_of_real_pythia_events_pass_the_selection():
     frame = study_chunk("2", "pipeline", 200, seed=3, chunk=0)
-    assert set(frame["level"]) <= set(LEVELS) and "calo" in set(frame["level"])
+    assert set(frame["level"]) <= set(LEVELS) and {"calo", "calo_centres"} <= set(frame["level"])
     assert frame["pt"].between(1000, 1200).all() and frame["mass"].between(300, 700).all()
     assert set(frame["rank"]) <= {0, 1}
     assert not frame.duplicated(["level", "event", "rank"]).any()
@@ -75,10 +75,20 @@ def test_flat_weights_give_each_class_equal_flat_weight():
     np.testing.assert_allclose(per_bin.to_numpy(), 50.0)
 
 
-def test_variant_rows_take_unchanged_classes_from_the_pipeline_definitions():
-    frame = pd.DataFrame({"cls": ["1", "6", "1", "6"], "variant": ["pipeline", "pipeline", "sm", "sm"]})
+def test_variant_rows_take_classes_not_generated_from_the_variant_built_on():
+    frame = pd.DataFrame({"cls": ["1", "6", "8", "6", "1"],
+                          "variant": ["pipeline", "pipeline", "pipeline", "sm", "quark"]})
     rows = variant_rows(frame, "sm")
-    assert sorted(zip(rows["cls"], rows["variant"])) == [("1", "pipeline"), ("6", "sm")]
+    assert sorted(zip(rows["cls"], rows["variant"])) == [("1", "pipeline"), ("6", "sm"), ("8", "pipeline")]
+    rows = variant_rows(frame, "quark")
+    assert sorted(zip(rows["cls"], rows["variant"])) == [("1", "quark"), ("6", "sm"), ("8", "pipeline")]
+
+
+def test_quark_variant_makes_class_1_of_quark_scattering_only():
+    settings = class_settings("1", "quark")
+    assert "HardQCD:all = off" in settings and "HardQCD:all = on" not in settings
+    assert {"HardQCD:qq2qq = on", "HardQCD:qqbar2qqbarNew = on"} <= set(settings)
+    assert class_settings("6", "quark") == prong_class("6").settings
 
 
 def test_study_target_plans_one_job_per_variant_class_and_the_table(tmp_path):
@@ -92,4 +102,4 @@ def test_study_target_plans_one_job_per_variant_class_and_the_table(tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
     counts = dict(re.findall(r"^(jets_\w+)\s+(\d+)$", run.stdout, flags=re.M))
-    assert counts == {"jets_study_sample": "9", "jets_diagnosis": "1", "jets_study": "1"}
+    assert counts == {"jets_study_sample": "10", "jets_diagnosis": "1", "jets_study": "1"}

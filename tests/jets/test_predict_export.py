@@ -19,7 +19,7 @@ import torch
 import uproot
 
 from attnphys.detector.delphes_tree import read_collection
-from attnphys.jets.dataset import DatasetFiles, build_dataset, read_preprocessing
+from attnphys.jets.dataset import DatasetFiles, build_dataset
 from attnphys.jets.evaluate import evaluate_tagger
 from attnphys.jets.export import NOT_EXPORTABLE, TOLERANCE, check_export, export_model, onnx_probabilities
 from attnphys.jets.generate import generate_chunk
@@ -27,6 +27,7 @@ from attnphys.jets.ingest import ingest
 from attnphys.jets.models import MODELS
 from attnphys.jets.nsubjettiness import FEATURES
 from attnphys.jets.predict import predict_jets
+from attnphys.jets.split import read_preprocessing
 from attnphys.train import TrainConfig
 from attnphys.train.record import load_model
 

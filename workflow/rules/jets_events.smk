@@ -17,6 +17,7 @@ rule jets_generate:
         attnphys=ATTNPHYS,
         seed=config["seed"],
         events=JETS["events_per_chunk"],
+        tower_centres=JETS["tower_centres"],
     threads: 1
     resources:
         mem_mb=mem_mb("jets_generate", JETS["events_per_chunk"]),
@@ -25,7 +26,8 @@ rule jets_generate:
         CONDA_ENV
     shell:
         "{params.attnphys} jets generate --class {wildcards.cls} --chunk {wildcards.chunk}"
-        " --events {params.events} --seed {params.seed} --out {output:q} > {log:q} 2>&1"
+        " --events {params.events} --seed {params.seed} --tower-centres {params.tower_centres}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule jets_events:

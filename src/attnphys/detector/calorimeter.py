@@ -29,7 +29,11 @@ Model (Delphes SimpleCalorimeter ECal + HCal, FACTS section 2):
   to 4.9 (sigma = 0 beyond).
 - A tower survives if its smeared energy is at least EnergyMin (ECAL 0.5 GeV, HCAL 1 GeV)
   and at least EnergySignificanceMin = 2 times sigma at the smeared energy.
-- The tower direction is drawn uniformly inside its cell (SmearTowerCenter = true);
+- The tower direction is drawn uniformly inside its cell (SmearTowerCenter = true, the
+  stock card), or is the cell centre (``smear_centres=False``: SmearTowerCenter = false, where a
+  cell reports its own position, as in the ATLAS card for 1 TeV jets of the extreme-jet
+  authors' group, github.com/alexxromero/MGPythiaDelphes_gpatlas,
+  ``cards/delphes_card_ATLAS_1000GeV.tcl``);
   ``ET = E / cosh(Eta)``.
 """
 
@@ -136,8 +140,12 @@ def _log_normal(mean: np.ndarray, sigma: np.ndarray, rng: np.random.Generator) -
 
 
 def make_towers(particles: dict[str, np.ndarray], n_events: int, rng: np.random.Generator,
-                calorimeters: tuple[Calorimeter, ...] = CALORIMETERS) -> ak.Array:
+                calorimeters: tuple[Calorimeter, ...] = CALORIMETERS,
+                smear_centres: bool = True) -> ak.Array:
     """ECAL and HCAL towers of every event from its final-state particles (see module doc).
+
+    ``smear_centres=False`` puts every tower at its cell's centre (Delphes' SmearTowerCenter
+    = false) and draws no random numbers for the directions.
 
     ``calorimeters`` replaces the ATLAS-like pair, e.g. by ``FINE_CALORIMETERS`` (an HCAL with
     the ECAL's cells, for granularity studies); every grid must have at most the ECAL's
@@ -183,8 +191,12 @@ def make_towers(particles: dict[str, np.ndarray], n_events: int, rng: np.random.
             smeared >= calo.significance_min * calo.sigma(smeared, centre)
         )
         width = 2 * np.pi / grid.n_phi[eta_bin[sel]]
-        tower_eta[sel] = rng.uniform(lo, hi)
-        tower_phi[sel] = -np.pi + width * (phi_bin[sel] + rng.uniform(0.0, 1.0, sel.sum()))
+        if smear_centres:
+            tower_eta[sel] = rng.uniform(lo, hi)
+            tower_phi[sel] = -np.pi + width * (phi_bin[sel] + rng.uniform(0.0, 1.0, sel.sum()))
+        else:
+            tower_eta[sel] = 0.5 * (lo + hi)
+            tower_phi[sel] = -np.pi + width * (phi_bin[sel] + 0.5)
 
     e_t = tower_e[passed]
     eta_t = tower_eta[passed]

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import hashlib
 import json
 import logging
 from pathlib import Path
@@ -43,8 +42,10 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from attnphys.files import atomic_path
-from attnphys.jets.ingest import JET_FIELDS, JET_RADIUS, PROVENANCE_FIELDS, TOWER_LISTS
+from attnphys.jets.ingest import JET_FIELDS, JET_RADIUS, TOWER_LISTS
 from attnphys.jets.nsubjettiness import DEFAULT_AXES, FEATURES, nsubjettiness
+from attnphys.jets.provenance import PROVENANCE_FIELDS, provenance_draws
+from attnphys.jets.split import PREPROCESSING_KEY
 from attnphys.parquet import read_columns
 from attnphys.validate import BadInput
 from attnphys.validate.arguments import finite_float, positive_int
@@ -60,7 +61,6 @@ TOWER_FILE_COLUMNS = ("class", "jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_to
 JET_KEY = ("jet_pt", "jet_eta", "jet_phi", "jet_mass", "n_towers")  # a jet's identity
 CLASSES_METADATA = b"attnphys.classes"
 FEATURE_BATCH = 4096  # jets per N-subjettiness call: amortises FastJet's per-call overhead
-PREPROCESSING_KEY = b"attnphys.preprocessing"
 
 
 def preprocessing(pt_window, mass_window, max_towers: int) -> dict:
@@ -70,12 +70,6 @@ def preprocessing(pt_window, mass_window, max_towers: int) -> dict:
     return {"jet_radius": JET_RADIUS, "pt_window": [float(v) for v in pt_window],
             "mass_window": [float(v) for v in mass_window], "max_towers": int(max_towers),
             "nsubjettiness_axes": DEFAULT_AXES}
-
-
-def read_preprocessing(path: str | Path) -> dict | None:
-    """The preprocessing record of a dataset split; None for a file written without one."""
-    metadata = pq.read_schema(path).metadata or {}
-    return json.loads(metadata[PREPROCESSING_KEY]) if PREPROCESSING_KEY in metadata else None
 
 
 def dataset_schema(max_towers: int, classes: list[str] | None = None) -> pa.Schema:
@@ -93,18 +87,6 @@ def dataset_schema(max_towers: int, classes: list[str] | None = None) -> pa.Sche
         ],
         metadata=metadata,
     )
-
-
-def provenance_draws(seed: int, classes, files, entries, jets) -> np.ndarray:
-    """Two uniforms in [0, 1) per jet from hashes of its provenance: the flattening rank
-    (of the jet) and the split draw (of its event, shared by the jets of one event)."""
-    out = np.empty((len(classes), 2))
-    for i, (cls, name, entry, jet) in enumerate(zip(classes, files, entries, jets)):
-        event = f"{seed}|{cls}|{name}|{entry}"
-        rank = hashlib.blake2b(f"{event}|{jet}".encode(), digest_size=8).digest()
-        split = hashlib.blake2b(event.encode(), digest_size=16).digest()[8:]
-        out[i] = np.frombuffer(rank + split, dtype="<u8") / 2.0**64
-    return out
 
 
 def flatten_quota(mass, pt, cls, classes, mass_window, pt_window, bins, jets_per_class, rank):

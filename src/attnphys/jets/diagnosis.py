@@ -24,7 +24,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from attnphys.files import atomic_path
-from attnphys.jets.physics_study import VARIANTS
+from attnphys.jets.physics_study import BASES
 from attnphys.jets.prong_classes import CLASS_NAMES
 
 log = logging.getLogger(__name__)
@@ -109,16 +109,23 @@ DIAGNOSIS = (
     ("SM intermediates, one-pass axes", "sm", "calo", 2, "onepass_kt", (1, 2), None),
     ("SM intermediates, particle, one-pass", "sm", "particle", 2, "onepass_kt", (1, 2), None),
     ("mass 300-500 GeV only (2m/pT < R)", "pipeline", "calo", 2, "onepass_kt", (1, 2), (300.0, 500.0)),
+    ("SM, towers at cell centres", "sm", "calo_centres", 2, "kt", (1, 2), None),
+    ("SM, light-quark class 1 (authors' 'uu')", "quark", "calo", 2, "kt", (1, 2), None),
+    ("SM, light-quark class 1, cell centres", "quark", "calo_centres", 2, "kt", (1, 2), None),
+    ("SM, light-quark class 1, particle level", "quark", "particle", 2, "kt", (1, 2), None),
 )
 
 
 def variant_rows(frame: pd.DataFrame, variant: str) -> pd.DataFrame:
-    """Jets of a class-definition variant: its own for the classes the variants define
-    differently, the ``pipeline`` sample's for the others (identical definitions)."""
-    changed = set(VARIANTS["pipeline"]) | set(VARIANTS["sm"])
-    own = (frame["variant"] == variant) & frame["cls"].isin(changed)
-    base = (frame["variant"] == "pipeline") & ~frame["cls"].isin(changed)
-    return frame[own | base]
+    """Jets of a class-definition variant: for each class the jets of the variant itself if
+    it generated that class, else those of the variant it builds on (``BASES``), and so on."""
+    parts, covered = [], set()
+    while variant is not None:
+        own = frame[(frame["variant"] == variant) & ~frame["cls"].isin(covered)]
+        parts.append(own)
+        covered |= set(own["cls"])
+        variant = BASES[variant]
+    return pd.concat(parts)
 
 
 def diagnosis(frame: pd.DataFrame, jets_per_class: int, seed: int, rows=DIAGNOSIS,

@@ -29,7 +29,7 @@ import torch
 
 from attnphys.files import atomic_path
 from attnphys.jets.models import MODELS, count_parameters
-from attnphys.jets.ingest import PROVENANCE_FIELDS
+from attnphys.jets.provenance import PROVENANCE_FIELDS
 from attnphys.jets.split import read_jets
 from attnphys.jets.train import in_frame, jet_tensors, logits
 from attnphys.parquet import read_columns

@@ -5,6 +5,17 @@
 ATLAS-like calorimeter (``attnphys.detector.calorimeter``) and writes towers plus the
 hard-process record to ``out`` (layout: ``attnphys.detector.delphes_tree``).
 
+Tower directions (``tower_centres``): ``cell`` puts every tower at its cell's centre, the
+position a calorimeter cell actually reports (Delphes ``SmearTowerCenter false``, as in the
+ATLAS card for 1 TeV jets of the extreme-jet authors' group,
+github.com/alexxromero/MGPythiaDelphes_gpatlas, ``cards/delphes_card_ATLAS_1000GeV.tcl``);
+``smeared`` draws it uniformly inside the cell as the stock Delphes ATLAS card does, which
+washes the cell grid out of angular distributions. The
+physics study measured the choice: the reference tree separates the seven classes 3.7 points
+better with cell centres (51.7 % against 48.0 %, README "Why our jets separated less than the
+paper's"), because a smeared HCAL tower moves by up to 0.05 x 5 degrees, the scale of the
+prong separations of the lighter decays.
+
 Reproducible: the Pythia seed and the detector's random generator both derive from the
 stream ("jets", "generate", class, chunk) of the master seed (``attnphys.seeding``), so a
 chunk's content depends on nothing else (not on how many chunks a run has).
@@ -28,6 +39,7 @@ from attnphys.seeding import pythia_and_detector
 log = logging.getLogger(__name__)
 
 BATCH = 100  # events per nextBatch call: one progress-bar step, one detector pass
+TOWER_CENTRES = ("cell", "smeared")
 
 
 @dataclass(frozen=True)
@@ -45,16 +57,20 @@ class GenerationSummary:
         return self.events / self.seconds
 
 
-def generate_chunk(cls: str, chunk: int, n_events: int, seed: int, out: Path) -> GenerationSummary:
+def generate_chunk(cls: str, chunk: int, n_events: int, seed: int, out: Path,
+                   tower_centres: str = "cell") -> GenerationSummary:
     """Generate, simulate and write one chunk; returns what was done and how fast."""
     if n_events < 1:
         raise ValueError(f"--events must be positive, got {n_events}")
+    if tower_centres not in TOWER_CENTRES:
+        raise ValueError(f"--tower-centres must be one of {list(TOWER_CENTRES)}, got {tower_centres!r}")
     definition = prong_class(cls)
     pythia_seed, rng = pythia_and_detector(seed, "jets", "generate", cls, chunk)
     began = time.perf_counter()
     towers, particles = [], []
     for events in pythia_batches(definition.settings, pythia_seed, n_events, BATCH, f"class {cls} chunk {chunk}"):
-        towers.append(make_towers(final_state(events), len(events), rng))
+        towers.append(make_towers(final_state(events), len(events), rng,
+                                  smear_centres=tower_centres == "smeared"))
         particles.append(hard_process(events))
     towers, particles = ak.concatenate(towers), ak.concatenate(particles)
     write_chunk(out, towers, particles)
@@ -70,7 +86,7 @@ def generate_chunk(cls: str, chunk: int, n_events: int, seed: int, out: Path) ->
 
 
 def _run(args) -> int:
-    generate_chunk(args.cls, args.chunk, args.events, args.seed, Path(args.out))
+    generate_chunk(args.cls, args.chunk, args.events, args.seed, Path(args.out), args.tower_centres)
     return 0
 
 
@@ -81,4 +97,6 @@ def add_cli(subparsers) -> None:
     parser.add_argument("--events", type=int, required=True, help="events to generate")
     parser.add_argument("--seed", type=int, required=True, help="master seed (config `seed`)")
     parser.add_argument("--out", required=True, help="output ROOT file")
+    parser.add_argument("--tower-centres", choices=TOWER_CENTRES, default="cell",
+                        help="towers at their cell centres (SmearTowerCenter false) or smeared in the cell (the stock card)")
     parser.set_defaults(func=_run)

@@ -53,6 +53,7 @@ from attnphys.detector.jets import cluster
 from attnphys.files import atomic_path
 from attnphys.jets import truth
 from attnphys.jets.prong_classes import prong_class
+from attnphys.jets.provenance import PROVENANCE_FIELDS
 from attnphys.validate.arguments import finite_float, positive_int
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,6 @@ JET_FIELDS = [
     ("n_towers", pa.int32()),
 ]
 TOWER_LISTS = ("tower_pt", "tower_eta", "tower_phi", "tower_deta", "tower_dphi")
-PROVENANCE_FIELDS = [("source_file", pa.string()), ("source_entry", pa.int64()),
-                     ("source_jet", pa.int32())]
 LEADING = 2
 TOWER_SCHEMA = pa.schema(
     [

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from attnphys.jets.dataset import provenance_draws
+from attnphys.jets.provenance import provenance_draws
 from attnphys.parquet import read_columns
 from attnphys.seeding import integer
 

@@ -24,17 +24,15 @@ Axes (``axes=``, the package's axis definitions):
   (``attnphys jets study``; README "Why our jets separated less than the paper's").
 
 With fewer constituents than N every constituent is its own axis and tau_N = 0.
+awkward and fastjet load inside ``nsubjettiness``: the taggers' reader (``attnphys.jets.split``)
+needs only ``FEATURES`` and also runs where they are not installed (a bare GPU machine).
 """
 
 from __future__ import annotations
 
 import warnings
 
-import awkward as ak
-import fastjet
 import numpy as np
-
-from attnphys.detector.jets import four_momenta
 
 N_MAX = 8
 BETAS = (1, 2)
@@ -58,6 +56,11 @@ def nsubjettiness(pt, eta, phi, n_max: int = N_MAX, betas=BETAS, r0: float = R0,
     """
     if axes not in AXES:
         raise ValueError(f"N-subjettiness axes {axes!r}: expected one of {list(AXES)}")
+    import awkward as ak
+    import fastjet
+
+    from attnphys.detector.jets import four_momenta
+
     counts = np.asarray(ak.num(pt, axis=1))
     n_jets = len(counts)
     if n_jets and counts.min() == 0:

@@ -2,11 +2,15 @@
 
 The study answers the question of issue 12 with numbers: it generates Pythia 8 events of
 each prong class (with the production definitions of ``attnphys.jets.prong_classes`` or a
-named variant of them, ``VARIANTS``), clusters each event at three levels
+named variant of them, ``VARIANTS``), clusters each event at four levels
 
 - ``particle``: visible final-state particles (neutrinos dropped),
-- ``calo``: the ATLAS-like towers of ``attnphys.detector.calorimeter`` (the pipeline's input),
+- ``calo``: the ATLAS-like towers of ``attnphys.detector.calorimeter``, centres smeared in
+  their cells (the stock card; the pipeline's input before this study),
 - ``calo_fine``: the same calorimeter with the HCAL read out in the ECAL's 0.0174 x 1 degree cells,
+- ``calo_centres``: the ATLAS-like towers placed at their cell centres (SmearTowerCenter =
+  false, as the extreme-jet authors' group's card for 1 TeV jets; now the pipeline's input:
+  ``jets.tower_centres``; its own random stream, so the other levels keep theirs),
 
 into anti-kT R = 1.2 jets, keeps every one of the two leading jets that passes the pT and
 mass windows and is truth-matched (the pipeline's definition, ``attnphys.jets.ingest``),
@@ -21,6 +25,14 @@ Variants of the class definitions (``VARIANTS``; each changes only the settings 
 - ``sm``: the current definitions of ``attnphys.jets.prong_classes``: Standard-Model
   intermediate masses (6: m_t = 172.5; 8: m_h = 125 with h -> W W*, Pythia's off-shell
   sampling below threshold).
+- ``quark``: ``sm`` with class 1 made of light-quark jets only (q q' -> q q' and
+  q qbar -> q' qbar' scattering) instead of all QCD 2 -> 2 processes (mostly gluon jets at
+  this pT). The authors' data preparation reads its 1-prong jets from a sample named ``uu``
+  (``aug_uu_homog``, beside ``zww``, ``ztt``, ``ghha``, ``gtta``, ``atthu`` for 2, 3, 4, 6, 8
+  prongs) and keeps a jet when its matched quark count equals N.
+
+A variant generates only the classes it changes (config ``jets.study.variants``); its other
+classes are the jets of the variant it builds on (``BASES``).
 """
 
 from __future__ import annotations
@@ -45,7 +57,7 @@ from attnphys.seeding import pythia_and_detector
 
 log = logging.getLogger(__name__)
 
-LEVELS = ("particle", "calo", "calo_fine")
+LEVELS = ("particle", "calo", "calo_fine", "calo_centres")
 STUDY_BETAS = (0.5, 1, 2)
 RANKS = 2  # leading jets considered per event
 NEUTRINOS = (12, 14, 16)
@@ -58,7 +70,12 @@ VARIANTS: dict[str, dict[str, tuple[str, ...]]] = {
         "8": ("25:m0 = 145.", "24:m0 = 65."),
     },
     "sm": {},
+    "quark": {
+        "1": ("HardQCD:all = off", "HardQCD:qq2qq = on", "HardQCD:qqbar2qqbarNew = on"),
+    },
 }
+# The variant each variant builds on: its classes not generated are that variant's jets.
+BASES: dict[str, str | None] = {"pipeline": None, "sm": "pipeline", "quark": "sm"}
 
 
 def class_settings(cls: str, variant: str) -> tuple[str, ...]:
@@ -114,6 +131,7 @@ def study_chunk(cls: str, variant: str, n_events: int, seed: int, chunk: int,
     constituent count and ``{axes}:tau{N}_b{beta}`` for every axis choice and beta.
     """
     pythia_seed, rng = pythia_and_detector(seed, "jets", "study", variant, cls, chunk)
+    _, centres_rng = pythia_and_detector(seed, "jets", "study", variant, cls, chunk, "centres")
     frames, done = [], 0
     for events in pythia_batches(class_settings(cls, variant), pythia_seed, n_events, BATCH,
                                  f"study {variant} class {cls}"):
@@ -124,6 +142,8 @@ def study_chunk(cls: str, variant: str, n_events: int, seed: int, chunk: int,
         for level, calos in (("calo", CALORIMETERS), ("calo_fine", FINE_CALORIMETERS)):
             towers = make_towers(visible, n, rng, calos)
             inputs[level] = (towers.ET, towers.Eta, towers.Phi)
+        towers = make_towers(visible, n, centres_rng, CALORIMETERS, smear_centres=False)
+        inputs["calo_centres"] = (towers.ET, towers.Eta, towers.Phi)
         for level in LEVELS:
             frames.append(_jets_table(*inputs[level], particles, cls, level, pt_window,
                                       mass_window, events_offset=chunk * 10**7 + done))

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from attnphys.jets.nsubjettiness import FEATURES
 from attnphys.parquet import read_columns
@@ -30,6 +31,7 @@ from attnphys.parquet import read_columns
 HL_COLUMNS = ("jet_mass", *FEATURES)
 TAU_FLOOR = 1e-6
 TOWER_COLUMNS = ("tower_pt", "tower_deta", "tower_dphi")
+PREPROCESSING_KEY = b"attnphys.preprocessing"
 
 
 @dataclass
@@ -71,6 +73,13 @@ def read_jets(path: str | Path, need_towers: bool = True) -> Jets:
     path = Path(path)
     table = read_columns(path, jet_columns(need_towers), "dataset split")
     return jets_of_table(table, path, need_towers)
+
+
+def read_preprocessing(path: str | Path) -> dict | None:
+    """The preprocessing record of a dataset split (``attnphys.jets.dataset.preprocessing``);
+    None for a file written without one."""
+    metadata = pq.read_schema(path).metadata or {}
+    return json.loads(metadata[PREPROCESSING_KEY]) if PREPROCESSING_KEY in metadata else None
 
 
 def jet_columns(need_towers: bool) -> list[str]:
