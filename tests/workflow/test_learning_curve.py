@@ -106,10 +106,10 @@ def test_training_subsets_are_nested_and_shared_by_every_model(curve):
 def test_extra_frames_add_tower_runs_only(curve):
     workdir, _, overlay = curve
     overlay = json.loads(json.dumps(overlay))
-    overlay["jets"]["learning_curve"]["frames"] = ["standard"]
+    overlay["jets"]["learning_curve"]["frames"] = ["none+augment"]
     log = _snakemake(workdir, overlay, dry=True)
     planned = [line.split(":", 1)[1].strip() for line in log.splitlines() if line.strip().startswith("wildcards:")]
-    trained = sorted(w for w in planned if "frame=standard" in w and "fraction" in w)
+    trained = sorted(w for w in planned if "frame=none+augment" in w and "fraction" in w)
     assert {w.split(",")[0] for w in trained} == {"model=pfn", "model=transformer", "model=part"}
     assert not any("model=hl_dnn" in w for w in planned)
     overlay["jets"]["train"] = {"preprocess": "standard", "augment": True}
