@@ -86,12 +86,17 @@ class Run:
     registry: Mapping[str, type[torch.nn.Module]]
 
 
-def area_settings(area: str) -> dict:
-    """The ``<area>.train`` entries of config.yaml (the default run's)."""
+def default_config() -> dict:
+    """config.yaml, the default run's settings (also read by ``run_curves.py``)."""
     import yaml
 
     with open(CONFIG) as f:
-        return dict(yaml.safe_load(f)[area]["train"])
+        return yaml.safe_load(f)
+
+
+def area_settings(area: str) -> dict:
+    """The ``<area>.train`` entries of config.yaml."""
+    return dict(default_config()[area]["train"])
 
 
 def train_config(settings: dict, args: argparse.Namespace, seed: int) -> TrainConfig:

@@ -10,8 +10,9 @@ same settings, ``--workers`` runs at a time, and writes the rule's run folders::
 
 Then, where Snakemake and scikit-learn live, the boosted-tree reference (``attnphys jets
 trees``) and ``attnphys jets learning-curve`` build the table, fits and figure from the
-metrics files. Defaults are those of ``config.yaml`` (``jets.train``, ``jets.learning_curve``,
-``seed``); the script reads no YAML, so it runs where PyYAML is missing.
+metrics files. Defaults come from ``config.yaml`` (``jets.train``, ``jets.learning_curve``,
+``jets.seeds``, ``jets.classes``, ``seed``), read with ``bench_gpu.default_config``; the main
+tower frame is ``jets.train``'s preprocess[+augment], as in the rules.
 
     PYTHONPATH=src python benchmarks/run_curves.py --dataset results/jets/dataset \\
         --out results/jets/learning_curve --seeds 0 1 2 --workers 8 --device cuda
@@ -26,9 +27,7 @@ import multiprocessing
 import time
 from pathlib import Path
 
-MODELS = ("hl_dnn", "pfn", "transformer", "part")
-FRACTIONS = (0.125, 0.25, 0.5, 1.0)
-CLASSES = ("1", "2", "3", "4b", "4q", "6", "8")
+TRAIN_KEYS = ("epochs", "batch_size", "lr", "weight_decay", "warmup_frac", "schedule", "patience", "bucket_pool")
 
 
 def run_one(task: dict) -> dict:
@@ -48,9 +47,8 @@ def run_one(task: dict) -> dict:
         config = TrainConfig(device=task["device"], threads=task["threads"], **task["train"])
         train_tagger(task["model"], task["seed"], task["train_path"], task["val_path"], folder / "model.pt",
                      folder / "history.csv", config, params={}, base_seed=task["base_seed"],
-                     preprocess=preprocess if task["model"] != "hl_dnn" else "none",
-                     augment=bool(augment) and task["model"] != "hl_dnn",
-                     train_fraction=task["fraction"], classes=list(CLASSES))
+                     preprocess=preprocess, augment=bool(augment),
+                     train_fraction=task["fraction"], classes=task["classes"])
         evaluate_tagger(folder / "model.pt", task["test_path"], folder / "predictions.parquet",
                         folder / "metrics.json", device=task["device"], threads=task["threads"])
     metrics = json.loads((folder / "metrics.json").read_text())
@@ -59,41 +57,43 @@ def run_one(task: dict) -> dict:
 
 
 def tasks(args: argparse.Namespace) -> list[dict]:
-    train = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
-             "weight_decay": args.weight_decay, "warmup_frac": args.warmup_frac,
-             "schedule": args.schedule, "patience": args.patience}
+    train = {key: getattr(args, key) for key in TRAIN_KEYS}
     split = {name: str(args.dataset / f"{name}.parquet") for name in ("train", "val", "test")}
+    frames = list(dict.fromkeys(args.frames))
     out = []
-    for model, frame, fraction, seed in itertools.product(args.models, args.frames, args.fractions, args.seeds):
-        if model == "hl_dnn" and frame != args.frames[0]:
-            continue  # the Mass + HL DNN sees no towers: one frame
-        shown = "none" if model == "hl_dnn" else frame
-        folder = args.out / "runs" / model / shown / f"f{fraction}" / f"seed{seed}"
-        out.append({"model": model, "frame": shown, "fraction": fraction, "seed": seed,
-                    "folder": str(folder), "train_path": split["train"], "val_path": split["val"],
-                    "test_path": split["test"], "device": args.device, "threads": args.threads,
-                    "base_seed": args.base_seed, "train": train})
+    for model, seed, fraction in itertools.product(args.models, args.seeds, args.fractions):
+        # The Mass + HL DNN sees no towers: one run, in frame "none" (the rules' curve_frames).
+        for frame in ["none"] if model == "hl_dnn" else frames:
+            folder = args.out / "runs" / model / frame / f"f{fraction}" / f"seed{seed}"
+            out.append({"model": model, "frame": frame, "fraction": fraction, "seed": seed,
+                        "folder": str(folder), "train_path": split["train"], "val_path": split["val"],
+                        "test_path": split["test"], "device": args.device, "threads": args.threads,
+                        "base_seed": args.base_seed, "classes": args.classes, "train": train})
     # Seed by seed, so a run cut short still has whole curves; within a seed the longest first.
     return sorted(out, key=lambda t: (t["seed"], t["model"] == "hl_dnn", -t["fraction"]))
 
 
 def main() -> None:
+    from bench_gpu import default_config
+
+    from attnphys.jets.models import MODELS
+
+    config = default_config()
+    jets, curve = config["jets"], config["jets"]["learning_curve"]
+    main_frame = jets["train"]["preprocess"] + ("+augment" if jets["train"]["augment"] else "")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, required=True, help="folder of train/val/test.parquet")
     parser.add_argument("--out", type=Path, required=True, help="learning-curve folder (runs/ go inside)")
-    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
-    parser.add_argument("--frames", nargs="+", default=["none+augment"],
-                        help="tower frames preprocess[+augment]; the first is the main one")
-    parser.add_argument("--fractions", nargs="+", type=float, default=list(FRACTIONS))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
-    parser.add_argument("--base-seed", type=int, default=20220201, help="the config's seed")
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--weight-decay", type=float, default=0.01)
-    parser.add_argument("--warmup-frac", type=float, default=0.05)
-    parser.add_argument("--schedule", default="cosine")
-    parser.add_argument("--patience", type=int, default=8)
+    parser.add_argument("--models", nargs="+", default=curve["models"], choices=sorted(MODELS))
+    parser.add_argument("--frames", nargs="+", default=[main_frame, *curve["frames"]],
+                        help="tower frames preprocess[+augment] (default: jets.train's, then learning_curve.frames)")
+    parser.add_argument("--fractions", nargs="+", type=float, default=curve["fractions"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=jets["seeds"])
+    parser.add_argument("--classes", nargs="+", default=jets["classes"])
+    parser.add_argument("--base-seed", type=int, default=config["seed"], help="the config's seed")
+    for key in TRAIN_KEYS:
+        value = jets["train"][key]
+        parser.add_argument(f"--{key.replace('_', '-')}", type=type(value), default=value)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1, help="torch threads per worker")

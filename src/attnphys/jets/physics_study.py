@@ -139,11 +139,11 @@ def study_chunk(cls: str, variant: str, n_events: int, seed: int, chunk: int,
         particles = hard_process(events)
         visible = _visible(final_state(events))
         inputs = {"particle": _lists(visible, n)}
-        for level, calos in (("calo", CALORIMETERS), ("calo_fine", FINE_CALORIMETERS)):
-            towers = make_towers(visible, n, rng, calos)
+        for level, stream, calos, smear in (("calo", rng, CALORIMETERS, True),
+                                            ("calo_fine", rng, FINE_CALORIMETERS, True),
+                                            ("calo_centres", centres_rng, CALORIMETERS, False)):
+            towers = make_towers(visible, n, stream, calos, smear_centres=smear)
             inputs[level] = (towers.ET, towers.Eta, towers.Phi)
-        towers = make_towers(visible, n, centres_rng, CALORIMETERS, smear_centres=False)
-        inputs["calo_centres"] = (towers.ET, towers.Eta, towers.Phi)
         for level in LEVELS:
             frames.append(_jets_table(*inputs[level], particles, cls, level, pt_window,
                                       mass_window, events_offset=chunk * 10**7 + done))
