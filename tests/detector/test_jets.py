@@ -11,16 +11,7 @@ import pytest
 from attnphys.detector.jets import cluster
 
 
-def massless_sum(pt, eta, phi):
-    """(pt, eta, phi, mass) of a sum of massless particles, computed independently."""
-    pt, eta, phi = map(np.asarray, (pt, eta, phi))
-    px, py = np.sum(pt * np.cos(phi)), np.sum(pt * np.sin(phi))
-    pz, e = np.sum(pt * np.sinh(eta)), np.sum(pt * np.cosh(eta))
-    total_pt = math.hypot(px, py)
-    return total_pt, math.asinh(pz / total_pt), math.atan2(py, px), math.sqrt(e * e - px * px - py * py - pz * pz)
-
-
-def test_two_separated_groups_give_two_anti_kt_jets():
+def test_two_separated_groups_give_two_anti_kt_jets(massless_sum):
     # Group A: three towers within 0.45 of each other around (0, 0); group B: two towers
     # around (0.5, 3.0), far from A. Input order is mixed on purpose.
     pt = [100.0, 500.0, 300.0, 500.0, 150.0]

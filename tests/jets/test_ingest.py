@@ -20,15 +20,6 @@ PARTICLE_INT = ("PID", "Status", "M1", "M2", "D1", "D2")
 PARTICLE_FLOAT = ("PT", "Eta", "Phi", "Mass")
 
 
-def massless_sum(pt, eta, phi):
-    """(pt, eta, phi, mass) of a sum of massless particles, computed independently."""
-    pt, eta, phi = map(np.asarray, (pt, eta, phi))
-    px, py = np.sum(pt * np.cos(phi)), np.sum(pt * np.sin(phi))
-    pz, e = np.sum(pt * np.sinh(eta)), np.sum(pt * np.cosh(eta))
-    total_pt = math.hypot(px, py)
-    return total_pt, math.asinh(pz / total_pt), math.atan2(py, px), math.sqrt(e * e - px * px - py * py - pz * pz)
-
-
 # ---- Delphes-layout files built here with uproot ----------------------------------------
 
 
@@ -97,7 +88,7 @@ def signal_file(tmp_path):
     return write_delphes(tmp_path / "signal.root", events), events
 
 
-def test_ingest_real_delphes_leaf_names(signal_file, tmp_path):
+def test_ingest_real_delphes_leaf_names(signal_file, tmp_path, massless_sum):
     path, events = signal_file
     keys = uproot.open(path)["Delphes"].keys()
     assert {"Tower_size", "Tower.ET", "Tower.Eta", "Tower.Phi", "Particle_size", "Particle.PID"} <= set(keys)
