@@ -2,9 +2,17 @@
 
     OMP_NUM_THREADS=1 python benchmarks/bench_jet_yield.py [--events 1500] [--classes 1 2 ...]
 
-For every class it generates ``--events`` events with the pipeline's settings, passes
-them through the calorimeter and the ingest selection (``attnphys.jets.ingest.select_jets``,
-the pipeline's own code, without the ROOT round trip), and records each event's pTHat.
+For every class it generates ``--events`` events three ways with the pipeline's settings,
+each through the calorimeter and the ingest selection (``attnphys.jets.ingest.select_jets``,
+the pipeline's own code, without the ROOT round trip):
+
+- as ``jets generate`` does (the pre-selection of ``attnphys.jets.preselection`` vetoing
+  signal events before the shower; a third of the events): the kept fraction and CPU per event;
+- without vetoes, the pre-selection hook recording what it sees (containment radius, the two
+  leading parton-level jets): the loss of accepted jets a containment threshold or a
+  parton-level window would cause, and the events per flat jet without pre-selection;
+- without the hook (a third of the events), for the CPU per event without pre-selection.
+
 Then it prints, per class:
 
 - jets per event with the leading jet only and with the two leading jets (``--leading``);
@@ -15,7 +23,11 @@ Then it prints, per class:
   (jets from events outside the window; the physics of the kept jets is unchanged when it
   is small) and the events per flat jet they would need;
 - CPU seconds per event of the generation path and of a bare ``pythia.next()`` loop on the
-  same settings, alternated in this run, and so CPU seconds per flat jet.
+  same settings, alternated in this run, and so CPU seconds per flat jet, with and without
+  the pre-selection;
+- the pre-selection: hard processes, showered (= written) events per flat jet, the fraction of
+  events kept and the loss of accepted jets for containment thresholds, and for parton-level
+  (pT, mass) windows (measured, not applied: see ``attnphys.jets.preselection``).
 """
 
 from __future__ import annotations
@@ -29,13 +41,17 @@ import pandas as pd
 from attnphys.detector.calorimeter import make_towers
 from attnphys.event_record import final_state, generate_events, hard_process, pythia_batches, start_pythia
 from attnphys.jets.generate import BATCH
-from attnphys.jets.ingest import select_jets
+from attnphys.jets.ingest import MATCH_RADIUS, select_jets
+from attnphys.jets.preselection import CONTAINMENT_MARGIN, Preselection
 from attnphys.jets.prong_classes import CLASS_NAMES, prong_class
 from attnphys.seeding import pythia_and_detector
 
 PT_WINDOW = (1000.0, 1200.0)
 MASS_WINDOW = (300.0, 700.0)
 GRID = (4, 2)
+CONTAINMENT_THRESHOLDS = (1.2, 1.25, 1.3, MATCH_RADIUS + CONTAINMENT_MARGIN, 1.4)
+PARTON_WINDOWS = (((950.0, 1280.0), (250.0, 780.0)), ((900.0, 1350.0), (200.0, 850.0)),
+                  ((880.0, 1400.0), (180.0, 900.0)))
 
 
 def settings(cls: str, pthat=None) -> tuple[str, ...]:
@@ -47,13 +63,14 @@ def settings(cls: str, pthat=None) -> tuple[str, ...]:
     return (*lines, f"PhaseSpace:pTHatMin = {pthat[0]}", f"PhaseSpace:pTHatMax = {pthat[1]}")
 
 
-def measure(cls: str, n_events: int, seed: int, leading: int, pthat=None):
+def measure(cls: str, n_events: int, seed: int, leading: int, pthat=None, hooks=None):
     """(pthat per event, accepted jets table, seconds of the generation path)."""
     pythia_seed, rng = pythia_and_detector(seed, "jets", "generate", cls, 0)
     began = time.process_time()
     pthat_of_event, tables = [], []
     done = 0
-    for events in pythia_batches(settings(cls, pthat), pythia_seed, n_events, BATCH, f"class {cls}"):
+    for events in pythia_batches(settings(cls, pthat), pythia_seed, n_events, BATCH, f"class {cls}",
+                                 hooks=hooks):
         towers = make_towers(final_state(events), len(events), rng, smear_centres=False)
         table = select_jets(towers, hard_process(events), cls, 0, PT_WINDOW, MASS_WINDOW,
                             "bench", first_entry=done, leading=leading)
@@ -62,6 +79,24 @@ def measure(cls: str, n_events: int, seed: int, leading: int, pthat=None):
         done += len(events)
     seconds = time.process_time() - began
     return np.concatenate(pthat_of_event), pd.concat(tables, ignore_index=True), seconds
+
+
+def recorded(hook: Preselection, pthat_of_event: np.ndarray):
+    """Per generated event: containment radius and leading parton jets' pT, mass (4 columns)."""
+    keys = {round(pt, 6): i for i, (pt, _, _) in enumerate(hook.records)}
+    index = np.array([keys[round(float(p), 6)] for p in pthat_of_event])
+    radius = np.array([hook.records[i][1] for i in index])
+    jets = np.zeros((len(index), 4))
+    for row, i in enumerate(index):
+        flat = [x for jet in hook.records[i][2] for x in jet]
+        jets[row, : len(flat)] = flat
+    return radius, jets
+
+
+def in_parton_window(jets: np.ndarray, window) -> np.ndarray:
+    (pt_lo, pt_hi), (m_lo, m_hi) = window
+    return np.any([(jets[:, k] >= pt_lo) & (jets[:, k] <= pt_hi) & (jets[:, k + 1] >= m_lo)
+                   & (jets[:, k + 1] <= m_hi) for k in (0, 2)], axis=0)
 
 
 def bare_seconds(cls: str, n_events: int, seed: int, pthat=None) -> float:
@@ -129,13 +164,18 @@ def main() -> None:
         return
     windows = [tuple(float(x) for x in w.split(":")) for w in args.windows]
     print(f"{args.events} events per class; pTHat windows evaluated: {windows}")
+    print("Without pre-selection:")
     print("class | jets/ev lead1 | jets/ev lead2 | flat acc lead1 | flat acc lead2 | "
           + " | ".join(f"loss {lo:.0f}-{hi:.0f} | ev/flat jet {lo:.0f}-{hi:.0f}" for lo, hi in windows)
           + " | s/event job | s/event bare | s/flat jet (lead2, generated window)")
     totals = {"lead1": [], "lead2": [], **{w: [] for w in windows}}
+    preselected = []
     for cls in args.classes:
         bare = bare_seconds(cls, max(args.events // 5, 50), args.seed, pthat) / max(args.events // 5, 50)
-        pthat_of_event, jets, seconds = measure(cls, args.events, args.seed, leading=2, pthat=pthat)
+        plain = max(args.events // 3, 100)
+        per_event = measure(cls, plain, args.seed + 1, leading=2, pthat=pthat)[2] / plain
+        hook = Preselection(prong_class(cls).resonance, record=True)
+        pthat_of_event, jets, _ = measure(cls, args.events, args.seed, leading=2, pthat=pthat, hooks=hook)
         lead1 = jets[jets["source_jet"] == 0]
         acc1 = flat_acceptance(lead1, args.events)
         acc2 = flat_acceptance(jets, args.events)
@@ -150,13 +190,47 @@ def main() -> None:
             acc = flat_acceptance(jets[inside], inside_events.sum())
             totals[(lo, hi)].append(1 / acc if acc else np.inf)
             cells.append(f"{100 * loss:5.2f} % | {1 / acc if acc else np.inf:7.1f}")
-        per_event = seconds / args.events
         print(f"{cls:>5} | {len(lead1) / args.events:.3f} | {len(jets) / args.events:.3f} | "
               f"{acc1:.4f} | {acc2:.4f} | " + " | ".join(cells)
               + f" | {per_event:.4f} | {bare:.4f} | {per_event / acc2 if acc2 else np.inf:.3f}")
-    print("generated events per flat jet, mean over classes:")
+
+        radius, parton_jets = recorded(hook, pthat_of_event)
+        source = jets["source_entry"].to_numpy()
+        scan = [(np.mean(radius <= t), np.mean(radius[source] > t)) for t in CONTAINMENT_THRESHOLDS]
+        parton = [(np.mean(ok), np.mean(~ok[source])) for ok in
+                  (in_parton_window(parton_jets, w) & (radius <= CONTAINMENT_THRESHOLDS[3]) for w in PARTON_WINDOWS)]
+        # The veto removes only events without an accepted jet (loss above), so the flat
+        # acceptance of the recorded run holds per kept event divided by the kept fraction:
+        # with and without share the same jets, and their ratio no flattening noise.
+        veto = Preselection(prong_class(cls).resonance)
+        seconds = measure(cls, plain, args.seed + 2, leading=2, pthat=pthat, hooks=veto)[2]
+        keep = veto.showered / veto.hard_processes
+        per_flat = 1 / acc2 if acc2 else np.inf
+        preselected.append((cls, per_flat, keep * per_flat, acc2 / keep, seconds / veto.showered * keep * per_flat,
+                            per_event * per_flat, bare, scan, parton))
+    print("generated events per flat jet, mean over classes (no pre-selection):")
     for key, values in totals.items():
         print(f"  {key}: {np.mean(values):.1f}")
+
+    print("\nWith the pre-selection of `jets generate` (containment before the shower; flat yield of the"
+          " recorded run, CPU of a run with vetoes on a third of the events):")
+    print("class | hard processes/flat jet | showered = written events/flat jet | flat acc per written event"
+          " | s/flat jet with | s/flat jet without | ratio | s/event bare")
+    for cls, hard, showered, acc, with_, without, bare, _, _ in preselected:
+        print(f"{cls:>5} | {hard:.1f} | {showered:.1f} | {acc:.4f} | {with_:.3f} | {without:.3f} | "
+              f"{without / with_:.2f} | {bare:.4f}")
+    means = np.mean([row[1:6] for row in preselected], axis=0)
+    print(f" mean | {means[0]:.1f} | {means[1]:.1f} | - | {means[3]:.3f} | {means[4]:.3f} | {means[4] / means[3]:.2f} | -")
+    print("\nContainment radius threshold: events kept / loss of accepted jets (no-veto run)")
+    print("class | " + " | ".join(f"R <= {t:.2f}" for t in CONTAINMENT_THRESHOLDS))
+    for cls, *_, scan, _ in preselected:
+        print(f"{cls:>5} | " + " | ".join(f"{keep:.3f} / {100 * loss:.2f} %" for keep, loss in scan))
+    print("\nParton-level window (two leading anti-kT 1.2 parton jets, with containment), not applied:"
+          " events kept / loss of accepted jets")
+    print("class | " + " | ".join(f"pT {w[0][0]:.0f}-{w[0][1]:.0f}, m {w[1][0]:.0f}-{w[1][1]:.0f}"
+                                  for w in PARTON_WINDOWS))
+    for cls, *_, parton in preselected:
+        print(f"{cls:>5} | " + " | ".join(f"{keep:.3f} / {100 * loss:.2f} %" for keep, loss in parton))
 
 
 if __name__ == "__main__":

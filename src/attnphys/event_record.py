@@ -8,15 +8,16 @@ with no Python loop over particles or events.
 
 API
 ---
-``start_pythia(settings, seed) -> pythia8mc.Pythia``
+``start_pythia(settings, seed, hooks=None) -> pythia8mc.Pythia``
     A quiet, initialised generator seeded with ``seed`` (1 <= seed <= 900000000, Pythia's
-    valid range; 0 would mean "seed from the clock"). ValueError naming the setting or the
-    settings list when a setting is unknown or ``init()`` fails.
+    valid range; 0 would mean "seed from the clock"), with the user hooks ``hooks`` (e.g.
+    ``attnphys.jets.preselection.ContainmentVeto``) set. ValueError naming the setting or
+    the settings list when a setting is unknown or ``init()`` fails.
 ``generate_events(pythia, n) -> ak.Array``
     ``n`` successful events (``nextBatch`` records: field ``prt`` with ``id, status,
     mother1, mother2, daughter1, daughter2, p{px,py,pz,e}, m``; Pythia's 0-based record
     indices, 0 meaning "none").
-``pythia_batches(settings, seed, n_events, batch, desc, progress=True) -> Iterator[ak.Array]``
+``pythia_batches(settings, seed, n_events, batch, desc, progress=True, hooks=None) -> Iterator[ak.Array]``
     The loop of a generation chunk: start Pythia, then ``n_events`` events in batches of at
     most ``batch`` (one detector pass each), with a tqdm bar labelled ``desc``.
 ``final_state(events) -> dict[str, np.ndarray]``
@@ -53,14 +54,17 @@ _MAX_LINK_STEPS = 500
 _CHARGED = {11: -1, 13: -1, 15: -1, 24: 1, 37: 1}
 
 
-def start_pythia(settings: list[str] | tuple[str, ...], seed: int) -> pythia8mc.Pythia:
-    """Quiet Pythia instance with ``settings`` read and ``init()`` checked."""
+def start_pythia(settings: list[str] | tuple[str, ...], seed: int,
+                 hooks: pythia8mc.UserHooks | None = None) -> pythia8mc.Pythia:
+    """Quiet Pythia instance with ``settings`` read, ``hooks`` set and ``init()`` checked."""
     if not 1 <= seed <= SEED_MAX:
         raise ValueError(f"Pythia seed {seed} outside its valid range 1..{SEED_MAX}")
     pythia = pythia8mc.Pythia("", False)
     for line in ("Print:quiet = on", *settings, "Random:setSeed = on", f"Random:seed = {seed}"):
         if not pythia.readString(line):
             raise ValueError(f"Pythia rejected the setting {line!r}")
+    if hooks is not None:
+        pythia.setUserHooksPtr(hooks)
     if not pythia.init():
         raise ValueError(f"Pythia init() failed for the settings {list(settings)}")
     return pythia
@@ -79,9 +83,9 @@ def generate_events(pythia: pythia8mc.Pythia, n: int) -> ak.Array:
 
 
 def pythia_batches(settings, seed: int, n_events: int, batch: int, desc: str,
-                   progress: bool = True) -> Iterator[ak.Array]:
+                   progress: bool = True, hooks: pythia8mc.UserHooks | None = None) -> Iterator[ak.Array]:
     """``n_events`` events of a Pythia seeded with ``seed``, in batches of at most ``batch``."""
-    pythia = start_pythia(settings, seed)
+    pythia = start_pythia(settings, seed, hooks)
     with tqdm(total=n_events, desc=desc, unit="ev", mininterval=2.0, disable=not progress) as bar:
         for done in range(0, n_events, batch):
             events = generate_events(pythia, min(batch, n_events - done))

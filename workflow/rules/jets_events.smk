@@ -18,6 +18,7 @@ rule jets_generate:
         seed=config["seed"],
         events=JETS["events_per_chunk"],
         tower_centres=JETS["tower_centres"],
+        preselection="on" if JETS["preselection"] else "off",
     threads: 1
     resources:
         mem_mb=mem_mb("jets_generate", JETS["events_per_chunk"]),
@@ -27,7 +28,7 @@ rule jets_generate:
     shell:
         "{params.attnphys} jets generate --class {wildcards.cls} --chunk {wildcards.chunk}"
         " --events {params.events} --seed {params.seed} --tower-centres {params.tower_centres}"
-        " --out {output:q} > {log:q} 2>&1"
+        " --preselection {params.preselection} --out {output:q} > {log:q} 2>&1"
 
 
 rule jets_events:
