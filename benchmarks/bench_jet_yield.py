@@ -39,7 +39,13 @@ import numpy as np
 import pandas as pd
 
 from attnphys.detector.calorimeter import make_towers
-from attnphys.event_record import final_state, generate_events, hard_process, pythia_batches, start_pythia
+from attnphys.event_record import (
+    final_state,
+    generate_events,
+    hard_process,
+    pythia_batches,
+    start_pythia,
+)
 from attnphys.jets.generate import BATCH
 from attnphys.jets.ingest import MATCH_RADIUS, select_jets
 from attnphys.jets.preselection import CONTAINMENT_MARGIN, Preselection
@@ -202,11 +208,13 @@ def main() -> None:
         # The veto removes only events without an accepted jet (loss above), so the flat
         # acceptance of the recorded run holds per kept event divided by the kept fraction:
         # with and without share the same jets, and their ratio no flattening noise.
-        veto = Preselection(prong_class(cls).resonance)
+        resonance = prong_class(cls).resonance
+        veto = Preselection(resonance) if resonance is not None else None  # as jets generate: QCD runs bare
         seconds = measure(cls, plain, args.seed + 2, leading=2, pthat=pthat, hooks=veto)[2]
-        keep = veto.showered / veto.hard_processes
+        shown = veto.showered if veto else plain
+        keep = shown / veto.hard_processes if veto else 1.0
         per_flat = 1 / acc2 if acc2 else np.inf
-        preselected.append((cls, per_flat, keep * per_flat, acc2 / keep, seconds / veto.showered * keep * per_flat,
+        preselected.append((cls, per_flat, keep * per_flat, acc2 / keep, seconds / shown * keep * per_flat,
                             per_event * per_flat, bare, scan, parton))
     print("generated events per flat jet, mean over classes (no pre-selection):")
     for key, values in totals.items():

@@ -17,7 +17,11 @@ from attnphys.detector.delphes_tree import PARTICLE_FIELDS, read_collection
 from attnphys.event_record import generate_events, start_pythia
 from attnphys.jets.generate import generate_chunk
 from attnphys.jets.ingest import MATCH_RADIUS
-from attnphys.jets.preselection import CONTAINMENT_MARGIN, Preselection, smallest_enclosing_radius
+from attnphys.jets.preselection import (
+    CONTAINMENT_MARGIN,
+    Preselection,
+    smallest_enclosing_radius,
+)
 from attnphys.jets.prong_classes import PRONG_CLASSES
 from attnphys.jets.truth import hard_partons
 
