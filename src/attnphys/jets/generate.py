@@ -16,12 +16,11 @@ better with cell centres (51.7 % against 48.0 %, README "Why our jets separated 
 paper's"), because a smeared HCAL tower moves by up to 0.05 x 5 degrees, the scale of the
 prong separations of the lighter decays.
 
-Pre-selection (``preselect``, default on; ``attnphys.jets.preselection``): events that
-cannot give an accepted jet are vetoed inside Pythia, signal events whose decay partons
-cannot share one jet before the parton shower, events without a parton-level jet near the
-windows before hadronisation. ``n_events`` counts the events written (hadronised, through
-the calorimeter); the summary also counts the hard processes and showers Pythia made for
-them. The loss of accepted jets is measured below 1 % (README "Generation cost").
+Pre-selection (``preselect``, default on; ``attnphys.jets.preselection``): signal events
+whose decay partons cannot share one jet, and so cannot give a truth-matched jet, are vetoed
+inside Pythia before the parton shower. ``n_events`` counts the events written; the summary
+also counts the hard processes Pythia made for them. The loss of accepted jets is measured below
+1 % (README "Generation cost").
 
 Reproducible: the Pythia seed and the detector's random generator both derive from the
 stream ("jets", "generate", class, chunk) of the master seed (``attnphys.seeding``), so a
@@ -60,7 +59,6 @@ class GenerationSummary:
     towers_per_event: float
     out: Path
     hard_processes: int  # made by Pythia, vetoed ones included (= events without pre-selection)
-    showered: int  # hard processes that passed the containment check
 
     @property
     def events_per_second(self) -> float:
@@ -89,13 +87,13 @@ def generate_chunk(cls: str, chunk: int, n_events: int, seed: int, out: Path,
     seconds = time.perf_counter() - began
     summary = GenerationSummary(
         cls, chunk, n_events, pythia_seed, seconds, float(ak.mean(ak.num(towers))), Path(out),
-        veto.hard_processes if veto else n_events, veto.showered if veto else n_events,
+        veto.hard_processes if veto else n_events,
     )
     log.info(
-        "class %s chunk %d: %d events written (pre-selected from %d hard processes, %d showered)"
+        "class %s chunk %d: %d events written (of %d hard processes, the rest vetoed before the shower)"
         " in %.1f s (%.1f ev/s), %.0f towers/event -> %s",
-        cls, chunk, n_events, summary.hard_processes, summary.showered, seconds,
-        summary.events_per_second, summary.towers_per_event, out,
+        cls, chunk, n_events, summary.hard_processes, seconds, summary.events_per_second,
+        summary.towers_per_event, out,
     )  # fmt: skip
     return summary
 
@@ -116,5 +114,5 @@ def add_cli(subparsers) -> None:
     parser.add_argument("--tower-centres", choices=TOWER_CENTRES, default="cell",
                         help="towers at their cell centres (SmearTowerCenter false) or smeared in the cell (the stock card)")
     parser.add_argument("--preselection", choices=("on", "off"), default="on",
-                        help="veto events that cannot give an accepted jet inside Pythia (before the shower, before hadronisation)")
+                        help="veto, before the parton shower, signal events whose decay partons cannot share one jet")
     parser.set_defaults(func=_run)
