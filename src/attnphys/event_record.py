@@ -11,7 +11,7 @@ API
 ``start_pythia(settings, seed, hooks=None) -> pythia8mc.Pythia``
     A quiet, initialised generator seeded with ``seed`` (1 <= seed <= 900000000, Pythia's
     valid range; 0 would mean "seed from the clock"), with the user hooks ``hooks`` (e.g.
-    ``attnphys.jets.preselection.ContainmentVeto``) set. ValueError naming the setting or
+    ``attnphys.jets.preselection.Preselection``) set. ValueError naming the setting or
     the settings list when a setting is unknown or ``init()`` fails.
 ``generate_events(pythia, n) -> ak.Array``
     ``n`` successful events (``nextBatch`` records: field ``prt`` with ``id, status,
