@@ -2,19 +2,15 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pandas as pd
-import yaml
 
 from attnphys.neutrino.pixelmap import DATASETS
 
-REPO = Path(__file__).resolve().parents[2]
 
-
-def test_neutrino_report_target(tmp_path):
+def test_neutrino_report_target(tmp_path, run_snakemake):
     out = tmp_path / "out"
     overlay = {
         "outdir": str(out),
@@ -26,13 +22,7 @@ def test_neutrino_report_target(tmp_path):
                                       "transformer": {"channels": 2, "dim": 8, "heads": 2, "layers": 1},
                                       "ablation": {"channels": 2, "dim": 8, "heads": 2, "layers": 1}}},
     }
-    config = tmp_path / "overlay.yaml"
-    config.write_text(yaml.safe_dump(overlay))
-    run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "neutrino_report", "-s", str(REPO / "Snakefile"),
-         "--directory", str(tmp_path), "--cores", "2", "--configfile", str(config)],
-        capture_output=True, text=True,
-    )
+    run = run_snakemake(tmp_path, overlay, "neutrino_report")
     assert run.returncode == 0, run.stderr[-3000:]
     nu = out / "neutrino"
     summary = pd.read_csv(nu / "report/summary.csv")
@@ -60,12 +50,7 @@ def test_neutrino_report_target(tmp_path):
     # Real-data path: an existing dataset.h5 replaces the simulation in the same rules.
     overlay["outdir"] = str(tmp_path / "own")
     overlay["neutrino"]["dataset"] = str(nu / "dataset.h5")
-    config.write_text(yaml.safe_dump(overlay))
-    dry = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "neutrino_report", "-s", str(REPO / "Snakefile"),
-         "--directory", str(tmp_path), "--cores", "2", "--configfile", str(config)],
-        capture_output=True, text=True,
-    )
+    dry = run_snakemake(tmp_path, overlay, "-n", "neutrino_report")
     assert dry.returncode == 0, dry.stderr[-3000:]
     assert "neutrino_train" in dry.stdout and "neutrino_report" in dry.stdout
     assert "neutrino_simulate" not in dry.stdout and "neutrino_dataset" not in dry.stdout

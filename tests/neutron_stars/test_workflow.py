@@ -1,16 +1,9 @@
 """The neutron-star area end to end through Snakemake, on a tiny configuration."""
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pandas as pd
-import yaml
-
-REPO = Path(__file__).resolve().parents[2]
 
 
-def test_neutron_stars_report_target(tmp_path):
+def test_neutron_stars_report_target(tmp_path, run_snakemake):
     out = tmp_path / "out"
     overlay = {
         "outdir": str(out),
@@ -22,13 +15,7 @@ def test_neutron_stars_report_target(tmp_path):
             "workers": 1, "train": {"epochs": 1}, "model": {"d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 16},
         },
     }
-    config = tmp_path / "overlay.yaml"
-    config.write_text(yaml.safe_dump(overlay))
-    run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "neutron_stars_report", "-s", str(REPO / "Snakefile"),
-         "--directory", str(tmp_path), "--cores", "2", "--configfile", str(config)],
-        capture_output=True, text=True,
-    )
+    run = run_snakemake(tmp_path, overlay, "neutron_stars_report")
     assert run.returncode == 0, run.stderr[-3000:]
     summary = pd.read_csv(out / "neutron_stars/report/summary.csv")
     assert list(summary.columns) == ["method", "n_stars", "coefficient", "rel_error_mean", "rel_error_std",

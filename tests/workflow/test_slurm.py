@@ -36,22 +36,11 @@ NO_ACCOUNTING = ["--slurm-status-command", "squeue", "--slurm-no-account",
                  "--slurm-init-seconds-before-status-checks", "2"]
 
 # SPA-NET's chain (Pythia chunks -> dataset -> training on the GPU partition -> both
-# evaluations -> report) and the gating report, at test size.
+# evaluations -> report) at the tiny size of .test/config/spanet.yaml, and the gating report.
 OVERLAY = {
+    **yaml.safe_load((REPO / ".test/config/spanet.yaml").read_text()),
     "device": "auto",  # GPU-capable rules ask for a GPU (the fake one); no CUDA here, so they run on the CPU
-    "jets": {"enabled": False},
-    "neutron_stars": {"enabled": False},
-    "neutrino": {"enabled": False},
     "gating": {"enabled": True, "max_n": 3, "xor_seeds": 2, "xor_epochs": 50},
-    "spanet": {
-        "enabled": True,
-        "events": 400,
-        "events_per_chunk": 200,
-        "max_jets": 12,
-        "split": [0.6, 0.2, 0.2],
-        "model": {"dim": 16, "heads": 2, "layers": 1, "branch_layers": 1, "tensor_dim": 8},
-        "train": {"epochs": 1, "batch_size": 32},
-    },
 }
 
 
