@@ -5,8 +5,6 @@ workflow's defaults; the report runs on user files with no generation."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import h5py
@@ -148,21 +146,14 @@ def test_predict_writes_spanet_targets_layout_in_the_files_jet_order(tmp_path, r
     np.testing.assert_array_equal(np.where(again >= 0, order[rows, np.maximum(again, 0)], -1), predicted)
 
 
-def _snakemake(workdir: Path, overlay: dict, *args: str) -> subprocess.CompletedProcess:
-    (workdir / "overlay.yaml").write_text(yaml.safe_dump(overlay))
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-           "--cores", "2", *args, "--configfile", str(workdir / "overlay.yaml")]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-
-
 @pytest.mark.slow
-def test_spanet_report_on_user_files_without_generation(tmp_path, rng, make_events):
+def test_spanet_report_on_user_files_without_generation(tmp_path, rng, make_events, run_snakemake):
     write_h5(tmp_path / "events.h5", make_events(200, 10, rng))
     overlay = {"outdir": str(tmp_path / "out"), "device": "cpu", "jets": {"enabled": False},
                "gating": {"enabled": False}, "neutron_stars": {"enabled": False},
                "spanet": {"files": {"events": str(tmp_path / "events.h5")}, "split": [0.6, 0.2, 0.2],
                           "model": SMALL, "train": {"epochs": 1, "batch_size": 32}}}
-    run = _snakemake(tmp_path, overlay, "spanet_report")
+    run = run_snakemake(tmp_path, overlay, "spanet_report")
     assert run.returncode == 0, run.stderr[-3000:]
     out = tmp_path / "out" / "spanet"
     assert not (out / "chunks").exists()
@@ -181,7 +172,7 @@ def test_spanet_report_on_user_files_without_generation(tmp_path, rng, make_even
     for split in ("train", "val", "test"):
         write_h5(tmp_path / f"{split}.h5", make_events(30, 9, rng))
     overlay["spanet"]["files"] = {s: str(tmp_path / f"{s}.h5") for s in ("train", "val", "test")}
-    dry = _snakemake(tmp_path, overlay, "spanet_report", "-n", "--forceall", "--quiet", "rules")
+    dry = run_snakemake(tmp_path, overlay, "spanet_report", "-n", "--forceall", "--quiet", "rules")
     assert dry.returncode == 0, dry.stderr[-3000:]
     rules = {line.split()[0] for line in dry.stdout.splitlines() if line.startswith("spanet_")}
     assert rules == {"spanet_train", "spanet_evaluate_chi2", "spanet_evaluate_spanet", "spanet_report"}
