@@ -55,7 +55,8 @@ from attnphys.seeding import pythia_and_detector
 PT_WINDOW = (1000.0, 1200.0)
 MASS_WINDOW = (300.0, 700.0)
 GRID = (4, 2)
-CONTAINMENT_THRESHOLDS = (1.2, 1.25, 1.3, MATCH_RADIUS + CONTAINMENT_MARGIN, 1.4)
+APPLIED_RADIUS = MATCH_RADIUS + CONTAINMENT_MARGIN  # the threshold jets generate vetoes above
+CONTAINMENT_THRESHOLDS = (1.2, 1.25, 1.3, APPLIED_RADIUS, 1.4)
 PARTON_WINDOWS = (((950.0, 1280.0), (250.0, 780.0)), ((900.0, 1350.0), (200.0, 850.0)),
                   ((880.0, 1400.0), (180.0, 900.0)))
 
@@ -204,7 +205,7 @@ def main() -> None:
         source = jets["source_entry"].to_numpy()
         scan = [(np.mean(radius <= t), np.mean(radius[source] > t)) for t in CONTAINMENT_THRESHOLDS]
         parton = [(np.mean(ok), np.mean(~ok[source])) for ok in
-                  (in_parton_window(parton_jets, w) & (radius <= CONTAINMENT_THRESHOLDS[3]) for w in PARTON_WINDOWS)]
+                  (in_parton_window(parton_jets, w) & (radius <= APPLIED_RADIUS) for w in PARTON_WINDOWS)]
         # The veto removes only events without an accepted jet (loss above), so the flat
         # acceptance of the recorded run holds per kept event divided by the kept fraction:
         # with and without share the same jets, and their ratio no flattening noise.
