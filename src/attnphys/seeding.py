@@ -38,6 +38,12 @@ def integer(seed: int, *keys: str | int) -> int:
     return int(stream(seed, *keys).generate_state(1)[0])
 
 
+def run_seed(seed: int, area: str, *run: str | int) -> int:
+    """The seed of one training run: the master ``seed``, the area and what names the run
+    (model and replica, or the star count), under the key ``(area, "train", *run)``."""
+    return integer(seed, area, "train", *run)
+
+
 def integers(seed: int, count: int, *keys: str | int) -> list[int]:
     """``count`` independent 32-bit seeds; the first k do not depend on ``count``."""
     return [int(child.generate_state(1)[0]) for child in stream(seed, *keys).spawn(count)]
