@@ -1,70 +1,61 @@
-"""Every config key is documented: a description in the schema, and a row in the README's
-config reference, which is rendered from the schema.
-
-After changing the schema, rewrite the reference with
-    python tests/workflow/test_config_reference.py
+"""Every config key is documented: a description in the schema, and a row in the config
+reference beside it (workflow/schemas/README.md), which ``python -m attnphys.config_reference``
+renders from the schema.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
 
+from attnphys.config_reference import REFERENCE, SCHEMA, render, schema_keys
+
 REPO = Path(__file__).resolve().parents[2]
-SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
-README = REPO / "README.md"
-START, END = "<!-- config-reference: start -->", "<!-- config-reference: end -->"
 
 
-def schema_keys(node: dict, prefix: str = ""):
-    """(dotted key, schema node) of every property, depth first in file order."""
-    for key, child in node.get("properties", {}).items():
-        yield prefix + key, child
-        yield from schema_keys(child, f"{prefix}{key}.")
-
-
-def _default(node: dict) -> str:
-    if "properties" in node or "default" not in node:
-        return ""
-    return "`" + json.dumps(node["default"], separators=(", ", ": ")) + "`"
-
-
-def render_reference(schema: dict) -> str:
-    rows = ["| key | default | meaning |", "|---|---|---|"]
-    for key, node in schema_keys(schema):
-        text = " ".join(str(node.get("description", "")).split()).replace("|", "\\|")
-        rows.append(f"| `{key}` | {_default(node)} | {text} |")
-    return "\n".join(rows)
-
-
-def readme_reference() -> str:
-    match = re.search(re.escape(START) + r"\n(.*?)\n" + re.escape(END), README.read_text(), re.S)
-    assert match, f"README.md lacks the block {START} ... {END}"
-    return match.group(1)
+def _schema() -> dict:
+    return yaml.safe_load((REPO / SCHEMA).read_text())
 
 
 def test_every_schema_key_has_a_description():
-    schema = yaml.safe_load(SCHEMA.read_text())
-    undocumented = [key for key, node in schema_keys(schema) if not str(node.get("description", "")).strip()]
-    assert not undocumented, f"{SCHEMA.name}: keys without description: {undocumented}"
+    undocumented = [key for key, node in schema_keys(_schema()) if not str(node.get("description", "")).strip()]
+    assert not undocumented, f"{SCHEMA}: keys without description: {undocumented}"
 
 
-def test_readme_reference_is_the_schema_rendered():
-    schema = yaml.safe_load(SCHEMA.read_text())
-    reference = readme_reference()
-    for key, _ in schema_keys(schema):
-        assert f"| `{key}` |" in reference, f"README config reference lacks {key}"
-    assert reference == render_reference(schema), "README config reference is stale: run " + __doc__.split()[-1]
+def test_committed_reference_is_the_schema_rendered():
+    committed = (REPO / REFERENCE).read_text()
+    for key, _ in schema_keys(_schema()):
+        assert f"| `{key}` |" in committed, f"{REFERENCE} lacks {key}"
+    assert committed == render(_schema()), f"{REFERENCE} is stale: run python -m attnphys.config_reference"
 
 
-if __name__ == "__main__":
-    text = README.read_text()
-    block = f"{START}\n{render_reference(yaml.safe_load(SCHEMA.read_text()))}\n{END}"
-    if START in text:
-        text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    else:
-        text += "\n" + block + "\n"
-    README.write_text(text)
+def test_reference_rows_carry_the_schema_defaults():
+    rows = {line.split(" | ")[0].strip("| `"): line for line in render(_schema()).splitlines() if line.startswith("| `")}
+    assert rows["seed"].split(" | ")[1] == "`20220201`"
+    assert rows["jets"].split(" | ")[1] == ""  # a section has no default
+    assert rows["jets.pt_window"].split(" | ")[1] == "`[1000.0, 1200.0]`"
+
+
+def _command(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-m", "attnphys.config_reference", *args],
+                          cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def test_the_command_writes_the_committed_file(tmp_path):
+    out = tmp_path / "README.md"
+    done = _command("--out", str(out), cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert out.read_text() == (REPO / REFERENCE).read_text()
+
+
+def test_a_missing_schema_is_one_line_and_status_2(tmp_path):
+    out = tmp_path / "README.md"
+    done = _command("--schema", str(tmp_path / "nope.yaml"), "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "nope.yaml" in lines[0], done.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
