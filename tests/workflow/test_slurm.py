@@ -5,7 +5,7 @@ The end-to-end test starts a single-node cluster on this machine with `.ci/slurm
 GPU), runs SPA-NET's chain and the gating report through `profiles/slurm` unchanged, then
 checks SLURM's own job records against what Snakemake asked for and the outputs against a
 local run of the same config. The cluster has no accounting database, so the run adds the
-plugin's documented settings for that case (README, "Running on a SLURM cluster").
+plugin's documented settings for that case (profiles/slurm/README.md).
 """
 
 from __future__ import annotations
