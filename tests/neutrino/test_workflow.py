@@ -70,7 +70,7 @@ def test_dataset_lacking_a_field_is_named(tmp_path):
     with h5py.File(path, "w") as f:
         f["pixel_maps"] = np.zeros((1, 2, 100, 80), dtype=np.float16)
     run = subprocess.run([sys.executable, "-m", "attnphys.cli", "neutrino", "evaluate", "--dataset", str(path),
-                          "--model-file", str(path), "--out", str(tmp_path / "p.parquet"),
+                          "--checkpoint", str(path), "--out-predictions", str(tmp_path / "p.parquet"),
                           "--out-meta", str(tmp_path / "p.json")],
                          capture_output=True, text=True)
     assert run.returncode == 2
