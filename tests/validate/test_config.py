@@ -59,6 +59,7 @@ FAULTS = [
     ({"neutrino": {"model_params": {"transformer": {"heads": 3}}}}, "neutrino.model_params.transformer.heads"),
     ({"neutrino": {"model_params": {"ablation": {"max_prongs": 3}}}}, "follow from the data"),
     ({"neutrino": {"model_params": {"cvn": {"dim": 0}}}}, "neutrino.model_params.cvn.dim: must be at least 1"),
+    ({"neutrino": {"split": [0.5, 0.2, 0.2]}}, "neutrino.split"),
 ]
 
 
