@@ -64,7 +64,7 @@ from attnphys.jets.models import MODELS as JET_MODELS
 from attnphys.jets.models import PAPER_SIZES, count_parameters
 from attnphys.jets.train import train_seed as jets_train_seed
 from attnphys.jets.train import train_tagger
-from attnphys.seeding import MASTER_SEED, integer
+from attnphys.seeding import MASTER_SEED, integer, run_seed
 from attnphys.train import TrainConfig
 from attnphys.train.record import load_model
 
@@ -151,7 +151,7 @@ def spanet_runs(train: Path, val: Path, args: argparse.Namespace) -> list[Run]:
 def neutrino_runs(dataset: Path, args: argparse.Namespace) -> list[Run]:
     from attnphys.neutrino.models import MODELS
     from attnphys.neutrino.pixelmap import read_dataset
-    from attnphys.neutrino.train import train_model, train_seed
+    from attnphys.neutrino.train import train_model
 
     rows = int((read_dataset(dataset, ("split",))[0]["split"] == 0).sum())
     settings = area_settings("neutrino")
@@ -160,7 +160,7 @@ def neutrino_runs(dataset: Path, args: argparse.Namespace) -> list[Run]:
         def stage(model_path, history_path, config, name=name):
             return train_model(dataset, name, model_path, history_path, config, {}, 0)
 
-        runs.append(Run("neutrino", name, rows, train_config(settings, args, train_seed(MASTER_SEED, name, 0)),
+        runs.append(Run("neutrino", name, rows, train_config(settings, args, run_seed(MASTER_SEED, "neutrino", name, 0)),
                         stage, MODELS))
     return runs
 

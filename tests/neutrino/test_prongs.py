@@ -42,12 +42,3 @@ def test_purity_and_completeness_of_a_perfect_and_a_merged_grouping():
     assert purity == pytest.approx(60 / 115)  # one prong: the proton's 60 of 115 PE
     assert completeness == pytest.approx(1.0)
 
-
-def test_efficiency_at_purity():
-    from attnphys.neutrino.report import efficiency_at_purity
-
-    p = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
-    is_nue = np.array([1, 1, 0, 1, 0, 0], dtype=bool)
-    assert efficiency_at_purity(p, is_nue, 1.0) == pytest.approx(2 / 3)
-    assert efficiency_at_purity(p, is_nue, 0.75) == pytest.approx(1.0)
-    assert efficiency_at_purity(p, is_nue, 0.0) == pytest.approx(1.0)

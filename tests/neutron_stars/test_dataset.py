@@ -8,7 +8,6 @@ from attnphys.neutron_stars.dataset import (
     build_dataset,
     read_dataset,
     simulate_sample,
-    split_names,
     stars,
     write_dataset,
 )
@@ -61,9 +60,11 @@ def test_bad_dataset_files_name_the_problem(tmp_path):
         read_dataset(tmp_path / "nan.parquet")
 
 
-def test_split_fractions_are_checked():
-    with pytest.raises(ValueError, match="split"):
-        split_names(10, (0.5, 0.5, 0.5))
+def test_split_fractions_are_checked_before_any_sample_is_simulated():
+    with pytest.raises(ValueError, match="neutron_stars.split"):
+        build_dataset(10, PRIOR, n_stars=1, noise=0.05, seed=3, split=(0.5, 0.5, 0.5))
+    with pytest.raises(ValueError, match="neutron_stars.split: the test split is empty"):
+        build_dataset(4, PRIOR, n_stars=1, noise=0.05, seed=3, split=(0.8, 0.1, 0.1))
 
 
 def test_cli_names_bad_input(tmp_path, caplog):

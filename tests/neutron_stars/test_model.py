@@ -2,7 +2,7 @@
 
 import torch
 
-from attnphys.neutron_stars.model import StarSetRegressor
+from attnphys.neutron_stars.models import StarSetRegressor
 
 
 def _expected_parameters(d: int, ff: int, layers: int, outputs: int) -> int:

@@ -27,6 +27,11 @@ def test_neutron_stars_report_target(tmp_path, run_snakemake):
     coefficient_rows = summary[summary["coefficient"].str.startswith("gamma")]
     assert coefficient_rows["rel_error_mean"].between(0, 1).all()  # within the prior box
     assert (summary.loc[summary["method"] == "classical", "ms_per_sample"] > 0).all()
+    assert (summary.loc[summary["method"] == "prior_mean", "ms_per_sample"] == 0).all()
+    dataset = pd.read_parquet(out / "neutron_stars/dataset.parquet")
+    assert list(dataset["split"]) == ["train"] * 10 + ["val", "test"]  # 12 samples, (0.8, 0.1, 0.1), in blocks
+    network = pd.read_parquet(out / "neutron_stars/predictions/network_stars2.parquet")
+    assert list(network["sample"]) == [11] and set(network["n_stars"]) == {2}
     report = (out / "neutron_stars/report/report.md").read_text()
     assert "scatter_stars2.png" in report and "mr_bands.png" in report
     assert (out / "neutron_stars/report/mr_bands.png").stat().st_size > 0

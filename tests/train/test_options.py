@@ -10,7 +10,7 @@ import pytest
 from attnphys.cli import build_parser
 
 STAGES = [("jets", "train"), ("jets", "evaluate"), ("spanet", "train"), ("spanet", "evaluate"),
-          ("neutron-stars", "train"), ("neutron-stars", "predict")]
+          ("neutron-stars", "train"), ("neutron-stars", "predict"), ("neutrino", "train"), ("neutrino", "evaluate")]
 
 
 def _options(area: str, stage: str) -> dict[str, argparse.Action]:
@@ -26,7 +26,7 @@ def test_device_default_is_auto_everywhere(area, stage):
     assert device.default == "auto" and list(device.choices) == ["auto", "cpu", "cuda"]
 
 
-@pytest.mark.parametrize("area", ["jets", "spanet", "neutron-stars"])
+@pytest.mark.parametrize("area", ["jets", "spanet", "neutron-stars", "neutrino"])
 def test_training_stages_share_the_stale_policy_and_params(area):
     options = _options(area, "train")
     assert options["--restart-stale"].default is False

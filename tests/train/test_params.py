@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from attnphys.neutron_stars.model import StarSetRegressor
+from attnphys.neutron_stars.models import StarSetRegressor
 from attnphys.spanet.model import SpaNet
 from attnphys.train.params import construct
 
@@ -27,7 +27,7 @@ def test_unknown_key_or_data_size_names_the_config_key(cls, where, sizes, bad):
         construct(cls, {bad: 3}, where, **sizes)
 
 
-@pytest.mark.parametrize("area", ["spanet", "neutron-stars"])
+@pytest.mark.parametrize("area", ["spanet", "neutron-stars", "neutrino"])
 def test_params_that_are_not_a_json_object_exit_2_naming_the_flag(area, tmp_path):
     out = subprocess.run([sys.executable, "-m", "attnphys.cli", area, "train", "--params", "[1, 2]",
                           "--out-model", str(tmp_path / "model.pt"), "--out-history", str(tmp_path / "history.csv")],

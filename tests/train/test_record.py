@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from attnphys.neutron_stars.model import MODELS, StarSetRegressor
+from attnphys.neutron_stars.models import MODELS, StarSetRegressor
 from attnphys.train.checkpoint import save
 from attnphys.train.record import load_model, model_record
 from attnphys.train.standardise import Standardise

@@ -6,14 +6,16 @@ from __future__ import annotations
 import pytest
 
 from attnphys.jets.models import MODELS, build_model
-from attnphys.neutron_stars.model import StarSetRegressor
+from attnphys.neutron_stars.models import StarSetRegressor
 from attnphys.spanet.model import SpaNet
-from attnphys.validate.config import AREA_MODELS, jet_models
+from attnphys.neutrino.models import MODELS as NEUTRINO_MODELS
+from attnphys.validate.config import AREA_MODELS, jet_models, neutrino_models
 from attnphys.validate.model_params import from_class, from_source
 
 
 def test_source_reading_matches_the_imported_constructors():
     assert {name: from_class(cls) for name, cls in MODELS.items()} == jet_models()
+    assert {name: from_class(cls) for name, cls in NEUTRINO_MODELS.items()} == neutrino_models()
     imported = {"SpaNet": SpaNet, "StarSetRegressor": StarSetRegressor}
     for _, module, cls, _ in AREA_MODELS:
         assert from_source(module, cls) == from_class(imported[cls])

@@ -28,7 +28,7 @@ rule neutrino_simulate:
     shell:
         "{params.attnphys} neutrino simulate --events-per-class {params.n} --seed {params.seed}"
         " --chunk {wildcards.chunk} --axial-mass {params.axial_mass} --beam {params.beam:q}"
-        " --detector {params.detector:q} --events-out {output.events:q} --hits-out {output.hits:q} > {log:q} 2>&1"
+        " --detector {params.detector:q} --out-events {output.events:q} --out-hits {output.hits:q} > {log:q} 2>&1"
 
 
 rule neutrino_dataset:
@@ -57,7 +57,7 @@ rule neutrino_dataset:
     shell:
         "{params.attnphys} neutrino dataset --events {input.events:q} --hits {input.hits:q}"
         " --max-prongs {params.max_prongs} --min-hits {params.min_hits} --split {params.split}"
-        " --seed {params.seed} --out {output.dataset:q} --stats {output.stats:q} > {log:q} 2>&1"
+        " --seed {params.seed} --out-dataset {output.dataset:q} --out-stats {output.stats:q} > {log:q} 2>&1"
 
 
 rule neutrino_train:
@@ -77,7 +77,7 @@ rule neutrino_train:
         attnphys=ATTNPHYS,
         train=NU["train"],
         model=neutrino_model_params,
-        base_seed=config["seed"],
+        seed=config["seed"],
         device=config["device"],
     threads: 1
     resources:
@@ -88,7 +88,7 @@ rule neutrino_train:
         CONDA_ENV
     shell:
         "{params.attnphys} neutrino train --dataset {input:q} --model {wildcards.model} --params {params.model:q}"
-        " --seed {wildcards.seed} --base-seed {params.base_seed} --epochs {params.train[epochs]}"
+        " --seed {params.seed} --replica {wildcards.seed} --epochs {params.train[epochs]}"
         " --batch-size {params.train[batch_size]} --lr {params.train[lr]} --weight-decay {params.train[weight_decay]}"
         " --patience {params.train[patience]} --restart-stale --device {params.device} --threads {threads}"
         " --out-model {output.model:q} --out-history {output.history:q} > {log:q} 2>&1"
@@ -119,8 +119,8 @@ rule neutrino_evaluate:
     conda:
         CONDA_ENV
     shell:
-        "{params.attnphys} neutrino evaluate --dataset {input.dataset:q} --model-file {input.model:q}"
-        " --device {params.device} --out {output.predictions:q} --out-meta {output.meta:q} > {log:q} 2>&1"
+        "{params.attnphys} neutrino evaluate --dataset {input.dataset:q} --checkpoint {input.model:q}"
+        " --device {params.device} --out-predictions {output.predictions:q} --out-meta {output.meta:q} > {log:q} 2>&1"
 
 
 rule neutrino_report:
@@ -149,7 +149,7 @@ rule neutrino_report:
         CONDA_ENV
     shell:
         "{params.attnphys} neutrino report --dataset {input.dataset:q} --predictions {input.predictions:q}"
-        " --meta {input.meta:q} --attention-model {input.attention:q} --out-summary {output.summary:q}"
+        " --meta {input.meta:q} --checkpoint {input.attention:q} --out-summary {output.summary:q}"
         " --out-report {output.report:q} --out-confusion {output.confusion:q} --out-displays {output.displays:q}"
         " --out-attention {output.attention:q} > {log:q} 2>&1"
 

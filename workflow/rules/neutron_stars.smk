@@ -26,7 +26,7 @@ rule neutron_stars_dataset:
     shell:
         "{params.attnphys} neutron-stars dataset --n-samples {params.n_samples} --n-stars {params.n_stars}"
         " --noise {params.noise} --seed {params.seed} --split {params.split} {params.prior}"
-        " --workers {threads} --out {output:q} > {log:q} 2>&1"
+        " --workers {threads} --out-dataset {output:q} > {log:q} 2>&1"
 
 
 rule neutron_stars_train:
@@ -84,8 +84,8 @@ rule neutron_stars_predict:
     conda:
         CONDA_ENV
     shell:
-        "{params.attnphys} neutron-stars predict --model {input.model:q} --dataset {input.dataset:q}"
-        " --device {params.device} --out {output:q} > {log:q} 2>&1"
+        "{params.attnphys} neutron-stars predict --checkpoint {input.model:q} --dataset {input.dataset:q}"
+        " --device {params.device} --out-predictions {output:q} > {log:q} 2>&1"
 
 
 rule neutron_stars_fit:
@@ -115,7 +115,7 @@ rule neutron_stars_fit:
     shell:
         "{params.attnphys} neutron-stars fit --dataset {input:q} --n-stars {wildcards.n} --n-fit {params.n_fit}"
         " --starts {params.starts} --noise {params.noise} --seed {params.seed} {params.prior}"
-        " --out {output:q} > {log:q} 2>&1"
+        " --out-predictions {output:q} > {log:q} 2>&1"
 
 
 rule neutron_stars_report:

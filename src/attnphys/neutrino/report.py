@@ -10,6 +10,7 @@ mean and sample standard deviation over seeds and the parameter counts.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 from pathlib import Path
@@ -24,6 +25,7 @@ from attnphys.neutrino.beam import EVENT_CLASSES
 from attnphys.neutrino.pixelmap import read_dataset
 from attnphys.neutrino.prongs import PRONG_CLASSES
 from attnphys.parquet import read_columns
+from attnphys.stage_options import add_checkpoint_option, add_output
 
 NUE = EVENT_CLASSES.index("nue_cc")
 
@@ -169,7 +171,7 @@ def _prong_line(attrs: dict) -> str:
             f"reconstructed {attrs['mean_reco_prongs']:.2f}.")
 
 
-def write_report(dataset: Path, predictions: list[Path], metas: list[Path], attention_model: Path, out_summary: Path,
+def write_report(dataset: Path, predictions: list[Path], metas: list[Path], checkpoint: Path, out_summary: Path,
                  out_report: Path, out_confusion: Path, out_displays: Path, out_attention: Path) -> pd.DataFrame:
     """summary.csv (one row per model and seed), report.md and the figures; figures are
     linked from report.md by their paths relative to it."""
@@ -198,7 +200,7 @@ def write_report(dataset: Path, predictions: list[Path], metas: list[Path], atte
     max_prongs = json.loads(Path(metas[0]).read_text())["max_prongs"]
     display_model = "transformer" if "transformer" in frames else next(iter(frames))
     _display_figure(dataset, frames[display_model], max_prongs, Path(out_displays))
-    _attention_figure(dataset, frames.get("transformer", frames[display_model]), attention_model, Path(out_attention))
+    _attention_figure(dataset, frames.get("transformer", frames[display_model]), checkpoint, Path(out_attention))
     metrics = ["accuracy", "nue_efficiency", "nue_purity", "nue_eff_at_cvn_purity", "prong_accuracy_reco",
                "prong_accuracy_truth"]
     agg = summary.groupby("model")[metrics].agg(["mean", "std"])
@@ -220,3 +222,22 @@ def write_report(dataset: Path, predictions: list[Path], metas: list[Path], atte
     with atomic_path(out_report) as tmp:
         tmp.write_text("\n".join(lines))
     return summary
+
+
+def _run(args: argparse.Namespace) -> None:
+    write_report(args.dataset, args.predictions, args.meta, args.checkpoint, args.out_summary, args.out_report,
+                 args.out_confusion, args.out_displays, args.out_attention)
+
+
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("report", help="summary.csv, report.md, confusion matrices, event displays")
+    p.add_argument("--dataset", type=Path, required=True)
+    p.add_argument("--predictions", type=Path, nargs="+", required=True)
+    p.add_argument("--meta", type=Path, nargs="+", required=True, help="the predictions' JSON, in the same order")
+    add_checkpoint_option(p, "neutrino")
+    add_output(p, "summary", "summary.csv to write (one row per model and replica)")
+    add_output(p, "report", "report.md to write (links the figures by relative path)")
+    add_output(p, "confusion", "confusion-matrix figure to write")
+    add_output(p, "displays", "event-display figure to write")
+    add_output(p, "attention", "attention-map figure (of the --checkpoint transformer) to write")
+    p.set_defaults(func=_run)

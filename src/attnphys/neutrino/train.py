@@ -10,6 +10,7 @@ on truth prongs but 65 % on the test events with reconstructed prongs (README).
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +19,12 @@ from torch.nn import functional as F
 
 from attnphys.neutrino.models import MODELS, build_model, model_sizes, parameter_count
 from attnphys.neutrino.pixelmap import read_dataset
-from attnphys.seeding import integer
-from attnphys.train import TensorSet, TrainConfig, fit, predict
-from attnphys.train.record import load_model, model_record
+from attnphys.seeding import run_seed
+from attnphys.stage_options import add_output, add_replica_option, add_seed_option
+from attnphys.train import TensorSet, TrainConfig, fit
+from attnphys.train.options import add_train_options, train_config
+from attnphys.train.params import add_params_option
+from attnphys.train.record import model_record
 
 MAP_KEYS = ("pixel_maps", "truth_prong_index", "reco_prong_index", "truth_prong_label", "reco_prong_label",
             "event_label", "split", "event")
@@ -47,14 +51,10 @@ def loss_fn(model, batch):
     return loss, {"correct": correct, "count": float(len(event_logits))}
 
 
-def train_seed(base_seed: int, model: str, seed: int) -> int:
-    """Seed of one (model, replica seed) run, derived from the config's master seed."""
-    return integer(base_seed, "neutrino", "train", model, seed)
-
-
 def train_model(dataset: Path, name: str, model_path: Path, history_path: Path, config: TrainConfig, params: dict,
-                seed: int) -> dict:
-    """Train model ``name`` (replica ``seed``; ``config.seed`` is the run's derived seed)."""
+                replica: int) -> dict:
+    """Train model ``name`` (``replica`` of the config's ``neutrino.seeds``; ``config.seed`` is
+    the run's seed, :func:`attnphys.seeding.run_seed` of the master seed, the model and the replica)."""
     data, attrs = read_dataset(dataset, MAP_KEYS)
     classes, prong_classes = list(attrs["classes"]), list(attrs["prong_classes"])
     sizes = model_sizes(name, len(classes), len(prong_classes), int(attrs["max_prongs"]))
@@ -62,7 +62,7 @@ def train_model(dataset: Path, name: str, model_path: Path, history_path: Path, 
     model = build_model(name, params, sizes)
     split = data["split"]
     train, val = tensors(data, np.flatnonzero(split == 0), "reco"), tensors(data, np.flatnonzero(split == 1), "reco")
-    extra = model_record(name, params, sizes, seed=seed, classes=classes, prong_classes=prong_classes,
+    extra = model_record(name, params, sizes, seed=replica, classes=classes, prong_classes=prong_classes,
                          max_prongs=int(attrs["max_prongs"]), parameters=parameter_count(model))
     fingerprint = {"model": name, "params": params, "dataset": str(dataset), "rows": len(split), "prongs": "reco"}
     result = fit(model, train, val, loss_fn, config, Path(model_path), fingerprint, history_path=Path(history_path),
@@ -70,31 +70,19 @@ def train_model(dataset: Path, name: str, model_path: Path, history_path: Path, 
     return {"best_epoch": result.best_epoch, "parameters": parameter_count(model)}
 
 
-def evaluate_model(dataset: Path, model_path: Path, device: str = "cpu"):
-    """Test-split predictions: event probabilities and prong classes (reconstructed and truth prongs)."""
-    import pandas as pd
+def _run(args: argparse.Namespace) -> None:
+    config = train_config(args, seed=run_seed(args.seed, "neutrino", args.model, args.replica))
+    train_model(args.dataset, args.model, args.out_model, args.out_history, config, args.params, args.replica)
 
-    model, extra = load_model(model_path, MODELS)
-    data, _ = read_dataset(dataset, MAP_KEYS)
-    rows = np.flatnonzero(data["split"] == 2)
-    frame = pd.DataFrame({"event": data["event"][rows], "label": data["event_label"][rows]})
-    for prongs in ("reco", "truth"):
-        ts = tensors(data, rows, prongs)
 
-        def forward(m, batch):
-            e, p = m(batch["maps"], batch["prong_index"])
-            probs = torch.softmax(e.float(), 1)
-            if p is None:
-                return torch.cat([probs, torch.full((len(e), int(extra["max_prongs"])), -1.0)], 1)
-            return torch.cat([probs, p.argmax(-1).float()], 1)
-
-        out = predict(model, ts, forward, batch_size=128, device=device).numpy()
-        n_classes = len(extra["classes"])
-        if prongs == "reco":
-            for k in range(n_classes):
-                frame[f"p{k}"] = out[:, k]
-        for j in range(int(extra["max_prongs"])):
-            frame[f"{prongs}_prong{j}_label"] = data[f"{prongs}_prong_label"][rows, j]
-            frame[f"{prongs}_prong{j}_pred"] = out[:, n_classes + j].astype(np.int64)
-    frame.attrs = {}
-    return frame, extra
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("train", help="train cvn | transformer | ablation with attnphys.train")
+    p.add_argument("--dataset", type=Path, required=True)
+    p.add_argument("--model", choices=tuple(MODELS), required=True)
+    add_params_option(p, "the model's constructor (neutrino/models.py)")
+    add_seed_option(p)
+    add_replica_option(p)
+    add_train_options(p)
+    add_output(p, "model", "model.pt to write (checkpoint_last.pt goes beside it)")
+    add_output(p, "history", "history.csv to write")
+    p.set_defaults(func=_run)

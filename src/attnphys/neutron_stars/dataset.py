@@ -13,6 +13,7 @@ largest star count compared; the n-star problem uses the first n of them.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import multiprocessing
 from dataclasses import dataclass
@@ -26,13 +27,14 @@ from attnphys.files import atomic_path, existing
 from attnphys.neutron_stars.eos import SPECTRAL_PRIOR, spectral_table
 from attnphys.neutron_stars.tov import MassRadiusCurve, mass_radius_curve
 from attnphys.seeding import generator
+from attnphys.splits import SPLITS, assign_splits
+from attnphys.stage_options import add_output, add_seed_option
 
 log = logging.getLogger(__name__)
 
 COEFFICIENTS = tuple(SPECTRAL_PRIOR)  # gamma0 .. gamma3
 MIN_STAR_MASS = 1.0  # Msun, lower end of the star masses
 R14_MASS = 1.4  # Msun: the canonical radius R(1.4)
-SPLITS = ("train", "val", "test")
 MAX_PROPOSALS = 100_000
 
 
@@ -120,14 +122,6 @@ def _simulate(job: tuple) -> dict:
     return simulate_sample(*job)
 
 
-def split_names(n_samples: int, fractions: tuple[float, float, float]) -> np.ndarray:
-    """Contiguous train/val/test blocks (samples are independent, so order is random)."""
-    if not np.isclose(sum(fractions), 1.0) or min(fractions) <= 0:
-        raise ValueError(f"neutron_stars.split {fractions}: three positive fractions summing to 1")
-    edges = np.round(np.cumsum(fractions)[:-1] * n_samples).astype(int)
-    return np.array(SPLITS)[np.searchsorted(edges, np.arange(n_samples), side="right")]
-
-
 def build_dataset(
     n_samples: int,
     prior: Prior,
@@ -137,13 +131,15 @@ def build_dataset(
     split: tuple[float, float, float] = (0.8, 0.1, 0.1),
     workers: int = 1,
 ) -> pd.DataFrame:
-    """Simulate ``n_samples`` EOS with ``n_stars`` stars each (see the module docstring)."""
+    """Simulate ``n_samples`` EOS with ``n_stars`` stars each (see the module docstring); the
+    samples are independent draws, so the splits are contiguous blocks in exact counts."""
     if n_samples < len(SPLITS):
         raise ValueError(f"neutron_stars.n_samples={n_samples}: need at least {len(SPLITS)}")
     if n_stars < 1:
         raise ValueError(f"neutron_stars star count {n_stars} must be positive")
     if not 0 <= noise < 1:
         raise ValueError(f"neutron_stars.noise={noise}: relative noise must lie in [0, 1)")
+    assignment = assign_splits(n_samples, split, "neutron_stars.split")
     jobs = [(i, seed, prior, n_stars, noise) for i in range(n_samples)]
     bar = dict(total=n_samples, desc="EOS samples", unit="eos")
     if workers > 1:
@@ -152,7 +148,7 @@ def build_dataset(
     else:
         rows = [_simulate(job) for job in tqdm(jobs, **bar)]
     frame = pd.DataFrame(rows)
-    frame.insert(1, "split", split_names(n_samples, split))
+    frame.insert(1, "split", np.array(SPLITS)[assignment])
     log.info("acceptance of the prior box: %.3f", n_samples / frame["proposals"].sum())
     return frame
 
@@ -217,3 +213,48 @@ def derived_observables(coefficients_: np.ndarray) -> tuple[float, float, MassRa
     if not np.isfinite(curve.m_max):
         return np.nan, np.nan, None
     return curve.m_max, float(curve.radius_at(R14_MASS)), curve
+
+
+def add_prior_options(parser: argparse.ArgumentParser) -> None:
+    """``--coefficients``, ``--prior NAME=LOW,HIGH`` (repeated) and ``--min-max-mass``."""
+    parser.add_argument("--coefficients", type=int, choices=(2, 4), default=2, help="spectral coefficients")
+    parser.add_argument("--prior", action="append", required=True, help="NAME=LOW,HIGH (repeat per coefficient)")
+    parser.add_argument("--min-max-mass", type=float, default=1.4, help="smallest accepted M_max [Msun]")
+
+
+def prior_from_args(args: argparse.Namespace) -> Prior:
+    """The :class:`Prior` of ``--prior gamma0=LO,HI`` for the first ``--coefficients`` coefficients."""
+    given = {}
+    for item in args.prior:
+        name, _, bounds = item.partition("=")
+        try:
+            lo, hi = (float(v) for v in bounds.split(","))
+        except ValueError:
+            raise ValueError(f"--prior {item!r}: expected NAME=LOW,HIGH") from None
+        if name not in COEFFICIENTS:
+            raise ValueError(f"--prior {item!r}: unknown coefficient {name!r} (known: {COEFFICIENTS})")
+        given[name] = (lo, hi)
+    names = COEFFICIENTS[: args.coefficients]
+    missing = [name for name in names if name not in given]
+    if missing:
+        raise ValueError(f"--prior: no bounds for {missing}")
+    return Prior(tuple(given[name] for name in names), args.min_max_mass)
+
+
+def _run(args: argparse.Namespace) -> None:
+    frame = build_dataset(args.n_samples, prior_from_args(args), args.n_stars, args.noise, args.seed,
+                          tuple(args.split), args.workers)
+    write_dataset(frame, args.out_dataset)
+
+
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("dataset", help="sample EOS from the prior, solve M-R, draw noisy stars (Parquet)")
+    p.add_argument("--n-samples", type=int, required=True)
+    p.add_argument("--n-stars", type=int, required=True, help="stars drawn per EOS (the largest count compared)")
+    p.add_argument("--noise", type=float, required=True, help="relative Gaussian noise on M and R")
+    add_seed_option(p, required=True)
+    p.add_argument("--split", type=float, nargs=3, default=[0.8, 0.1, 0.1], help="train val test fractions")
+    p.add_argument("--workers", type=int, default=1, help="processes")
+    add_prior_options(p)
+    add_output(p, "dataset", "Parquet file to write")
+    p.set_defaults(func=_run)

@@ -11,6 +11,7 @@ corners of the box. Unphysical trial EOS get a large constant residual.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import time
 from pathlib import Path
@@ -23,14 +24,17 @@ from tqdm import tqdm
 from attnphys.files import atomic_path
 from attnphys.neutron_stars.dataset import (
     Prior,
+    add_prior_options,
     coefficient_names,
     evaluation_subset,
     physical_curve,
+    prior_from_args,
     read_dataset,
     stars,
 )
 from attnphys.neutron_stars.tov import MassRadiusCurve
 from attnphys.seeding import generator
+from attnphys.stage_options import add_output, add_seed_option
 
 log = logging.getLogger(__name__)
 
@@ -106,3 +110,21 @@ def fit_dataset(
     with atomic_path(out) as tmp:
         result.to_parquet(tmp, index=False)
     return result
+
+
+def _run(args: argparse.Namespace) -> None:
+    fit_dataset(args.dataset, args.n_stars, args.n_fit, args.noise, prior_from_args(args), args.seed,
+                args.out_predictions, args.starts)
+
+
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("fit", help="classical least-squares fit through the TOV solver")
+    p.add_argument("--dataset", type=Path, required=True)
+    p.add_argument("--n-stars", type=int, required=True)
+    p.add_argument("--n-fit", type=int, required=True, help="fit the first N test samples")
+    p.add_argument("--noise", type=float, required=True, help="relative noise assumed in the fit")
+    add_seed_option(p, required=True)
+    p.add_argument("--starts", type=int, default=16, help="prior EOS tried as starting points")
+    add_prior_options(p)
+    add_output(p, "predictions", "Parquet file to write")
+    p.set_defaults(func=_run)

@@ -11,6 +11,7 @@ the stars teach. Relative errors:
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import matplotlib
@@ -24,13 +25,16 @@ from attnphys.files import atomic_path  # noqa: E402
 from attnphys.markdown import markdown_table  # noqa: E402
 from attnphys.neutron_stars.dataset import (  # noqa: E402
     Prior,
+    add_prior_options,
     coefficient_names,
     coefficients,
     derived_observables,
     evaluation_subset,
+    prior_from_args,
     read_dataset,
     stars,
 )
+from attnphys.stage_options import add_output  # noqa: E402
 
 SUMMARY_COLUMNS = ("method", "n_stars", "coefficient", "rel_error_mean", "rel_error_std", "ms_per_sample")
 DERIVED = ("m_max", "r_1p4")
@@ -228,3 +232,20 @@ def write_report(
     with atomic_path(report_path) as tmp:
         tmp.write_text("\n".join(lines))
     return table
+
+
+def _run(args: argparse.Namespace) -> None:
+    write_report(args.dataset, args.predictions, args.n_fit, args.n_stars, prior_from_args(args), args.out_summary,
+                 args.out_report)
+
+
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("report", help="summary.csv, report.md, scatter plots and M-R bands")
+    p.add_argument("--dataset", type=Path, required=True)
+    p.add_argument("--predictions", type=Path, nargs="+", required=True, help="prediction Parquet files of all methods")
+    p.add_argument("--n-fit", type=int, required=True, help="size of the common evaluation subset")
+    p.add_argument("--n-stars", type=int, required=True, help="star count of the M-R band figure")
+    add_prior_options(p)
+    add_output(p, "summary", "summary CSV to write")
+    add_output(p, "report", "report markdown to write (its figures go beside it)")
+    p.set_defaults(func=_run)

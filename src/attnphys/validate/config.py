@@ -10,6 +10,7 @@ torch); user Delphes files unique (``attnphys.validate.unique``). Errors name th
 
 from __future__ import annotations
 
+import importlib
 import math
 from pathlib import Path
 
@@ -22,14 +23,20 @@ from attnphys.validate.model_params import (
 )
 
 PACKAGE = Path(__file__).resolve().parents[1]
-SPLITS = ("jets", "spanet", "neutron_stars")
+SPLITS = ("jets", "spanet", "neutron_stars", "neutrino")
 WINDOWS = (("jets", "pt_window"), ("jets", "mass_window"))
 # (config key, module file, class, sizes that follow from the data)
 AREA_MODELS = (
     ("spanet.model", PACKAGE / "spanet" / "model.py", "SpaNet", ()),
-    ("neutron_stars.model", PACKAGE / "neutron_stars" / "model.py", "StarSetRegressor", ("n_outputs",)),
+    ("neutron_stars.model", PACKAGE / "neutron_stars" / "models.py", "StarSetRegressor", ("n_outputs",)),
 )
-JET_SIZES = ("n_features", "n_classes")
+# Areas with one model per name (config key <area>.model_params.<name>): the source file of
+# the ``MODELS`` registry, its module, and the sizes that follow from the data.
+REGISTRIES = {
+    "jets": (PACKAGE / "jets" / "models" / "__init__.py", "attnphys.jets.models", ("n_features", "n_classes")),
+    "neutrino": (PACKAGE / "neutrino" / "models.py", "attnphys.neutrino.models",
+                 ("n_classes", "n_prong_classes", "max_prongs")),
+}
 
 
 def check_config(cfg: dict) -> None:
@@ -46,27 +53,43 @@ def check_config(cfg: dict) -> None:
     for name, (lo, hi) in cfg.get("neutron_stars", {}).get("prior", {}).items():
         if not lo < hi:
             raise ValueError(f"config key neutron_stars.prior.{name}: empty box, low {lo} must be below high {hi}")
-    models = jet_models()
-    for model, params in cfg["jets"].get("model_params", {}).items():
-        if model not in models:
-            raise ValueError(f"config key jets.model_params.{model}: unknown model; expected one of {sorted(models)}")
-        check_params(params, models[model], f"config key jets.model_params.{model}", JET_SIZES)
+    for area in REGISTRIES:
+        check_model_params(cfg, area)
     for key, module, cls, sizes in AREA_MODELS:
         area, leaf = key.split(".")
         if area in cfg and leaf in cfg[area]:
             check_params(cfg[area][leaf], from_source(module, cls), f"config key {key}", sizes)
 
 
-def jet_models() -> dict[str, list[Keyword]]:
-    """Constructor keywords of every jet tagger of ``attnphys.jets.models.MODELS``, read from the
-    sources; a registry that is no plain dict literal is imported instead (torch, seconds)."""
+def check_model_params(cfg: dict, area: str) -> None:
+    """``<area>.model_params``: every name a model of the area's ``MODELS``, its settings valid
+    for that model's constructor."""
+    models = registry_models(area)
+    for model, params in cfg.get(area, {}).get("model_params", {}).items():
+        if model not in models:
+            raise ValueError(f"config key {area}.model_params.{model}: unknown model; expected one of {sorted(models)}")
+        check_params(params, models[model], f"config key {area}.model_params.{model}", REGISTRIES[area][2])
+
+
+def registry_models(area: str) -> dict[str, list[Keyword]]:
+    """Constructor keywords of every model of the area's ``MODELS``, read from the sources; a
+    registry that is no plain dict literal is imported instead (torch, seconds)."""
+    source, module, _ = REGISTRIES[area]
     try:
-        registry = registry_from_source(PACKAGE / "jets" / "models" / "__init__.py", "MODELS")
+        registry = registry_from_source(source, "MODELS")
         return {name: from_source(*where) for name, where in registry.items()}
     except (ValueError, KeyError, AttributeError, OSError, SyntaxError):
-        from attnphys.jets.models import MODELS
+        return {name: from_class(cls) for name, cls in importlib.import_module(module).MODELS.items()}
 
-        return {name: from_class(cls) for name, cls in MODELS.items()}
+
+def jet_models() -> dict[str, list[Keyword]]:
+    """Constructor keywords of every jet tagger of ``attnphys.jets.models.MODELS``."""
+    return registry_models("jets")
+
+
+def neutrino_models() -> dict[str, list[Keyword]]:
+    """Constructor keywords of every classifier of ``attnphys.neutrino.models.MODELS``."""
+    return registry_models("neutrino")
 
 
 def _finite(node, key: str) -> None:

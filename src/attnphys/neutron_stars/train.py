@@ -1,4 +1,4 @@
-"""Training and inference of the star-set model through the shared engine ``attnphys.train``.
+"""Training of the star-set model through the shared engine ``attnphys.train``.
 
 Inputs (observed M, R of each star) and targets (EOS coefficients) are standardised with
 the training split's mean and standard deviation, held in the model's buffers
@@ -8,20 +8,21 @@ coefficients.
 
 from __future__ import annotations
 
+import argparse
 import logging
-import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
-from attnphys.files import atomic_path
 from attnphys.neutron_stars.dataset import coefficient_names, coefficients, read_dataset, stars
-from attnphys.neutron_stars.model import MODELS, StarSetRegressor
-from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, predict
-from attnphys.train.params import construct
-from attnphys.train.record import load_model, model_record
+from attnphys.neutron_stars.models import StarSetRegressor
+from attnphys.seeding import run_seed
+from attnphys.stage_options import add_output, add_seed_option
+from attnphys.train import TensorSet, TrainConfig, TrainResult, fit
+from attnphys.train.options import add_train_options, train_config
+from attnphys.train.params import add_params_option, construct
+from attnphys.train.record import model_record
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ def train_network(
     dataset: Path, n_stars: int, model_path: Path, history_path: Path, config: TrainConfig,
     model_params: dict | None = None,
 ) -> TrainResult:
-    """Fit the set model on the first ``n_stars`` observed stars of every sample."""
+    """Fit the set model on the first ``n_stars`` observed stars of every sample
+    (``config.seed``: :func:`attnphys.seeding.run_seed` of the master seed and ``n_stars``)."""
     params = dict(model_params or {})
     frame = read_dataset(dataset)
     train, val = frame[frame["split"] == "train"], frame[frame["split"] == "val"]
@@ -63,21 +65,18 @@ def train_network(
                _loss, config, Path(model_path), fingerprint, history_path=Path(history_path), extra=extra)
 
 
-def predict_network(model_path: Path, dataset: Path, out: Path, device: str = "cpu") -> pd.DataFrame:
-    """Coefficients predicted for the test split; ``seconds`` is the batched time per sample."""
-    model, record = load_model(model_path, MODELS)
-    frame = read_dataset(dataset)
-    test = frame[frame["split"] == "test"]
-    data = tensor_set(stars(test, int(record["n_stars"])))
-    forward = lambda m, b: m.target_scale.inverse(m(b["stars"]))  # noqa: E731
-    predict(model, data.subset(np.arange(min(8, len(data)))), forward, device=device)  # warm-up
-    started = time.perf_counter()
-    y = predict(model, data, forward, device=device).double().numpy()
-    seconds = (time.perf_counter() - started) / len(test)
-    result = pd.DataFrame({"sample": test["sample"].to_numpy(), "method": "network",
-                           "n_stars": int(record["n_stars"]), "seconds": seconds})
-    for i, name in enumerate(record["coefficients"]):
-        result[name] = y[:, i]
-    with atomic_path(out) as tmp:
-        result.to_parquet(tmp, index=False)
-    return result
+def _run(args: argparse.Namespace) -> None:
+    config = train_config(args, seed=run_seed(args.seed, "neutron_stars", args.n_stars))
+    train_network(args.dataset, args.n_stars, args.out_model, args.out_history, config, args.params)
+
+
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("train", help="train the star-set network with attnphys.train")
+    p.add_argument("--dataset", type=Path, required=True)
+    p.add_argument("--n-stars", type=int, required=True, help="use the first N stars of each sample")
+    add_train_options(p)
+    add_seed_option(p)
+    add_params_option(p, "StarSetRegressor (neutron_stars/models.py)")
+    add_output(p, "model", "model.pt to write (checkpoint_last.pt goes beside it)")
+    add_output(p, "history", "history.csv to write")
+    p.set_defaults(func=_run)
