@@ -53,8 +53,9 @@ def from_source(module_file: str | Path, class_name: str) -> list[Keyword]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and node.name == class_name:
             init = next((f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
-            if init is None:
-                return []
+            if init is None:  # inherited: the first base class of the same module, else none
+                bases = [b.id for b in node.bases if isinstance(b, ast.Name)]
+                return from_source(module_file, bases[0]) if bases and _defines(tree, bases[0]) else []
             args = init.args.args[1:] + init.args.kwonlyargs
             defaults = [NO_DEFAULT] * (len(init.args.args) - 1 - len(init.args.defaults)) + list(init.args.defaults)
             defaults += list(init.args.kw_defaults)
@@ -64,9 +65,14 @@ def from_source(module_file: str | Path, class_name: str) -> list[Keyword]:
     raise ValueError(f"{module_file}: no class {class_name}")
 
 
+def _defines(tree: ast.Module, class_name: str) -> bool:
+    return any(isinstance(node, ast.ClassDef) and node.name == class_name for node in tree.body)
+
+
 def registry_from_source(package_init: str | Path, registry: str) -> dict[str, tuple[Path, str]]:
     """``{name: (module file, class name)}`` of a dict literal ``registry = {"name": Class, ...}``
-    in ``package_init``, following its ``from X import Class`` lines."""
+    in ``package_init`` (a package's ``__init__.py`` or a module), following its ``from X import
+    Class`` lines."""
     package_init = Path(package_init)
     tree = ast.parse(package_init.read_text())
     src = package_init
@@ -83,8 +89,9 @@ def registry_from_source(package_init: str | Path, registry: str) -> dict[str, t
         if isinstance(target, ast.Name) and target.id == registry and isinstance(node.value, ast.Dict):
             out = {}
             for key, value in zip(node.value.keys, node.value.values):
-                module = imported[value.id]
-                out[ast.literal_eval(key)] = (src.parent.joinpath(*module.split(".")).with_suffix(".py"), value.id)
+                module = imported.get(value.id)  # a class of this module itself when not imported
+                where = src.parent.joinpath(*module.split(".")).with_suffix(".py") if module else package_init
+                out[ast.literal_eval(key)] = (where, value.id)
             return out
     raise ValueError(f"{package_init}: no dict literal {registry}")
 
