@@ -93,18 +93,21 @@ class CurveRun:
 
 
 class Plan:
-    """The jobs of the ``jets`` block of ``cfg``; user files are resolved and checked once, here."""
+    """The jobs of the ``jets`` block of ``cfg``; user files are resolved and checked once, here
+    (``files=False`` skips them: the learning curve alone, on a machine without them)."""
 
-    def __init__(self, cfg: dict):
+    def __init__(self, cfg: dict, files: bool = True):
         self.cfg, self.jets, self.out = cfg, cfg["jets"], cfg["outdir"]
         self.curve = self.jets["learning_curve"]
         self.curve_dir = f"{self.out}/jets/learning_curve"
-        self.user_files = {cls: file_chunks(patterns, f"jets.delphes_files.{cls}")
-                           for cls, patterns in self.jets["delphes_files"].items()}
-        check_files([p for chunks in self.user_files.values() for p in chunks.values()], "jets.delphes_files")
-        predict = self.jets["predict"]["files"]
-        self.predict_files = file_chunks(predict, "jets.predict.files") if predict else {}
-        check_files(self.predict_files.values(), "jets.predict.files")
+        self.user_files, self.predict_files = {}, {}
+        if files:
+            self.user_files = {cls: file_chunks(patterns, f"jets.delphes_files.{cls}")
+                               for cls, patterns in self.jets["delphes_files"].items()}
+            check_files([p for chunks in self.user_files.values() for p in chunks.values()], "jets.delphes_files")
+            predict = self.jets["predict"]["files"]
+            self.predict_files = file_chunks(predict, "jets.predict.files") if predict else {}
+            check_files(self.predict_files.values(), "jets.predict.files")
 
     # ---- generation and ingestion ----------------------------------------------------
     def chunks(self, cls: str) -> list[int]:

@@ -29,6 +29,11 @@ class Plan:
     def __init__(self, cfg: dict):
         self.spanet, self.out = cfg["spanet"], cfg["outdir"]
         self.files = {name: os.path.expanduser(path) for name, path in self.spanet["files"].items()}
+        resolved = {}
+        for name, path in self.files.items():
+            other = resolved.setdefault(os.path.realpath(path), name)
+            if other != name:
+                raise ValueError(f"config key spanet.files.{name}: {path} is the same file as spanet.files.{other}")
         check_files(self.files.values(), "spanet.files")
 
     def n_chunks(self) -> int:
