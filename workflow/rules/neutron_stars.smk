@@ -127,10 +127,16 @@ rule neutron_stars_report:
             n=NS_COUNTS,
         ),
     output:
-        summary=f"{OUT}/neutron_stars/report/summary.csv",
+        summary=result(f"{OUT}/neutron_stars/report/summary.csv", "neutron_stars", "neutron_stars_summary",
+                       figure="relative errors", stars="all"),
         report=f"{OUT}/neutron_stars/report/report.md",
-        figures=expand(f"{OUT}/neutron_stars/report/scatter_stars{{n}}.png", n=NS_COUNTS),
-        bands=f"{OUT}/neutron_stars/report/mr_bands.png",
+        figures=[
+            result(f"{OUT}/neutron_stars/report/scatter_stars{n}.png", "neutron_stars", "neutron_stars_scatter",
+                   figure="predicted vs true", stars=str(n))
+            for n in NS_COUNTS
+        ],
+        bands=result(f"{OUT}/neutron_stars/report/mr_bands.png", "neutron_stars", "neutron_stars_bands",
+                     figure="mass-radius bands", stars=str(NS["n_stars"])),
     log:
         f"{OUT}/logs/neutron_stars/report.log",
     params:

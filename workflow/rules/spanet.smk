@@ -98,7 +98,7 @@ rule spanet_evaluate_chi2:
     input:
         test=SPANET_PLAN.split_file("test"),
     output:
-        f"{OUT}/spanet/eval/chi2/summary.csv",
+        result(f"{OUT}/spanet/eval/chi2/summary.csv", "spanet", "spanet_summary", figure="efficiencies", method="chi2"),
     log:
         f"{OUT}/logs/spanet/evaluate_chi2.log",
     params:
@@ -118,7 +118,8 @@ rule spanet_evaluate_spanet:
         test=SPANET_PLAN.split_file("test"),
         model=rules.spanet_train.output.model,
     output:
-        f"{OUT}/spanet/eval/spanet/summary.csv",
+        result(f"{OUT}/spanet/eval/spanet/summary.csv", "spanet", "spanet_summary", figure="efficiencies",
+               method="SPA-NET"),
     log:
         f"{OUT}/logs/spanet/evaluate_spanet.log",
     params:
@@ -145,9 +146,9 @@ rule spanet_report:
     output:
         markdown=f"{OUT}/spanet/report/report.md",
         efficiency=result(f"{OUT}/spanet/report/efficiency_by_jets.png", "spanet", "spanet_efficiency",
-                          figure="efficiency by jet multiplicity"),
+                          figure="efficiency by jet multiplicity", method="both"),
         curves=result(f"{OUT}/spanet/report/training_curves.png", "spanet", "spanet_training_curves",
-                      figure="training curves"),
+                      figure="training curves", method="SPA-NET"),
     log:
         f"{OUT}/logs/spanet/report.log",
     params:
