@@ -61,7 +61,7 @@ def run_one(task: dict) -> dict:
 def tasks(args: argparse.Namespace, cfg: dict) -> list[dict]:
     """The networks' runs of the plan of ``cfg`` with the flags applied (the trees run elsewhere)."""
     from attnphys.jets.frames import frame_settings
-    from attnphys.jets.plan import NO_TOWERS, Plan
+    from attnphys.jets.plan import NO_TOWERS, TRAIN_SETTINGS, Plan
 
     jets = cfg["jets"]
     jets["train"].update({key: getattr(args, key) for key in TRAIN_SETTINGS})
@@ -82,36 +82,17 @@ def tasks(args: argparse.Namespace, cfg: dict) -> list[dict]:
     return sorted(out, key=lambda t: (t["seed"], t["model"] in NO_TOWERS, -t["fraction"]))
 
 
-def load_config(overlays: list[Path]) -> dict:
-    """config.yaml, then each overlay merged into it, the schema's defaults filled in and checked."""
-    import yaml
-
-    from attnphys.validate.config import check_config, validate_config
-
-    def merge(base: dict, changes: dict) -> None:
-        for key, value in changes.items():
-            if isinstance(value, dict) and isinstance(base.get(key), dict):
-                merge(base[key], value)
-            else:
-                base[key] = value
-
-    cfg = yaml.safe_load((REPO / "config.yaml").read_text())
-    for overlay in overlays:
-        merge(cfg, yaml.safe_load(Path(overlay).read_text()) or {})
-    validate_config(cfg, REPO / "workflow" / "schemas" / "config.schema.yaml")
-    check_config(cfg)
-    return cfg
-
-
 def main() -> None:
     from attnphys.jets.frames import FRAMES
     from attnphys.jets.models import MODELS
     from attnphys.jets.plan import TRAIN_SETTINGS, Plan
+    from attnphys.validate.config import load_config
 
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--configfile", nargs="*", type=Path, default=[],
                      help="overlays of config.yaml, as snakemake --configfile (e.g. workflow/configs/paper.yaml)")
-    config = load_config(pre.parse_known_args()[0].configfile)
+    config = load_config([REPO / "config.yaml", *pre.parse_known_args()[0].configfile],
+                         REPO / "workflow" / "schemas" / "config.schema.yaml")
     jets, curve = config["jets"], config["jets"]["learning_curve"]
     main_frame = Plan(config, files=False).main_frame()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], parents=[pre])

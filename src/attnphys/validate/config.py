@@ -52,6 +52,26 @@ def validate_config(cfg: dict, schema_file: str | Path) -> dict:
     return cfg
 
 
+def load_config(files: list[str | Path], schema_file: str | Path, overlay: dict | None = None) -> dict:
+    """The config of ``files`` merged in order (nested blocks key by key, as ``snakemake
+    --configfile`` merges them) and then ``overlay``, with the schema's defaults, checked: the
+    config a workflow run sees, for code that runs without Snakemake (benchmarks, tests)."""
+    cfg: dict = {}
+    for changes in [*(yaml.safe_load(Path(f).read_text()) or {} for f in files), overlay or {}]:
+        _merge(cfg, changes)
+    validate_config(cfg, schema_file)
+    check_config(cfg)
+    return cfg
+
+
+def _merge(base: dict, changes: dict) -> None:
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
 def check_config(cfg: dict) -> None:
     """Raise ValueError ``"config key {key}: ..."`` for the first bad value of ``cfg`` (a config
     with the schema's defaults filled in)."""
