@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from snakemake.utils import update_config, validate
+from snakemake.utils import update_config
 
-from attnphys.validate.config import check_config
+from attnphys.validate.config import check_config, validate_config
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -55,6 +55,12 @@ FAULTS = [
     ({"neutron_stars": {"train": {"patience": 0}}}, "patience"),
     ({"neutron_stars": {"model": {"d_model": 2.5}}}, "neutron_stars.model.d_model: expected an integer"),
     ({"neutron_stars": {"model": {"n_outputs": 2}}}, "follow from the data"),
+    ({"neutrino": {"model_params": {"transformer": {"chanels": 8}}}},
+     "neutrino.model_params.transformer: unknown key(s) ['chanels']"),
+    ({"neutrino": {"model_params": {"cvn": {"channels": -4}}}}, "neutrino.model_params.cvn.channels: must be at least 1"),
+    ({"neutrino": {"model_params": {"ablation": {"dim": 64, "heads": 5}}}}, "neutrino.model_params.ablation.heads"),
+    ({"neutrino": {"model_params": {"transformer": {"max_prongs": 3}}}}, "follow from the data"),
+    ({"neutrino": {"split": [0.8, 0.2, 0.0]}}, "neutrino.split"),
 ]
 
 
@@ -62,7 +68,7 @@ def checked(overlay: dict) -> dict:
     """The schema (with its defaults) and then the value checks, as the workflow runs them."""
     cfg = copy.deepcopy(BASE)
     update_config(cfg, copy.deepcopy(overlay))
-    validate(cfg, str(SCHEMA))
+    validate_config(cfg, SCHEMA)
     check_config(cfg)
     return cfg
 
