@@ -8,9 +8,10 @@ import json
 import math
 import os
 
+from attnphys.neutrino.beam import EVENT_CLASSES
 from attnphys.validate.config import check_files
 
-CLASSES = 4  # nu_mu CC, nu_e CC, nu_tau CC, NC: every chunk simulates each
+CLASSES = len(EVENT_CLASSES)  # every chunk simulates each class
 
 
 def check(cfg: dict) -> None:
