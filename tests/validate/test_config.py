@@ -55,12 +55,11 @@ FAULTS = [
     ({"neutron_stars": {"train": {"patience": 0}}}, "patience"),
     ({"neutron_stars": {"model": {"d_model": 2.5}}}, "neutron_stars.model.d_model: expected an integer"),
     ({"neutron_stars": {"model": {"n_outputs": 2}}}, "follow from the data"),
-    ({"neutrino": {"model_params": {"transformer": {"chanels": 8}}}},
-     "neutrino.model_params.transformer: unknown key(s) ['chanels']"),
-    ({"neutrino": {"model_params": {"cvn": {"channels": -4}}}}, "neutrino.model_params.cvn.channels: must be at least 1"),
-    ({"neutrino": {"model_params": {"ablation": {"dim": 64, "heads": 5}}}}, "neutrino.model_params.ablation.heads"),
-    ({"neutrino": {"model_params": {"transformer": {"max_prongs": 3}}}}, "follow from the data"),
-    ({"neutrino": {"split": [0.8, 0.2, 0.0]}}, "neutrino.split"),
+    ({"neutrino": {"model_params": {"cvn": {"chanels": 4}}}}, "neutrino.model_params.cvn: unknown key(s) ['chanels']"),
+    ({"neutrino": {"model_params": {"transformer": {"heads": 3}}}}, "neutrino.model_params.transformer.heads"),
+    ({"neutrino": {"model_params": {"ablation": {"max_prongs": 3}}}}, "follow from the data"),
+    ({"neutrino": {"model_params": {"cvn": {"dim": 0}}}}, "neutrino.model_params.cvn.dim: must be at least 1"),
+    ({"neutrino": {"split": [0.5, 0.2, 0.2]}}, "neutrino.split"),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Model settings (``jets.model_params.<model>``, ``spanet.model``, ``neutron_stars.model``)
+"""Model settings (``jets.model_params.<model>``, ``neutrino.model_params.<model>``,
+``spanet.model``, ``neutron_stars.model``)
 checked against the model's constructor: names, types and ranges.
 
 The rules follow the constructor's signature, so a new model is covered by annotating its
@@ -50,12 +51,13 @@ def from_class(cls: type) -> list[Keyword]:
 def from_source(module_file: str | Path, class_name: str) -> list[Keyword]:
     """The keywords of ``class_name.__init__`` in ``module_file``, read without importing it."""
     tree = ast.parse(Path(module_file).read_text())
+    classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and node.name == class_name:
             init = next((f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
-            if init is None:  # inherited: the first base class of the same module, else none
-                bases = [b.id for b in node.bases if isinstance(b, ast.Name)]
-                return from_source(module_file, bases[0]) if bases and _defines(tree, bases[0]) else []
+            if init is None:  # inherited: from the first base defined in the same module, else none
+                base = next((b.id for b in node.bases if isinstance(b, ast.Name) and b.id in classes), None)
+                return from_source(module_file, base) if base else []
             args = init.args.args[1:] + init.args.kwonlyargs
             defaults = [NO_DEFAULT] * (len(init.args.args) - 1 - len(init.args.defaults)) + list(init.args.defaults)
             defaults += list(init.args.kw_defaults)
@@ -65,14 +67,10 @@ def from_source(module_file: str | Path, class_name: str) -> list[Keyword]:
     raise ValueError(f"{module_file}: no class {class_name}")
 
 
-def _defines(tree: ast.Module, class_name: str) -> bool:
-    return any(isinstance(node, ast.ClassDef) and node.name == class_name for node in tree.body)
-
-
 def registry_from_source(package_init: str | Path, registry: str) -> dict[str, tuple[Path, str]]:
     """``{name: (module file, class name)}`` of a dict literal ``registry = {"name": Class, ...}``
-    in ``package_init`` (a package's ``__init__.py`` or a module), following its ``from X import
-    Class`` lines."""
+    in ``package_init``, following its ``from X import Class`` lines (a class not imported is
+    defined in ``package_init`` itself)."""
     package_init = Path(package_init)
     tree = ast.parse(package_init.read_text())
     src = package_init
@@ -89,9 +87,9 @@ def registry_from_source(package_init: str | Path, registry: str) -> dict[str, t
         if isinstance(target, ast.Name) and target.id == registry and isinstance(node.value, ast.Dict):
             out = {}
             for key, value in zip(node.value.keys, node.value.values):
-                module = imported.get(value.id)  # a class of this module itself when not imported
-                where = src.parent.joinpath(*module.split(".")).with_suffix(".py") if module else package_init
-                out[ast.literal_eval(key)] = (where, value.id)
+                module = imported.get(value.id)
+                file = src.parent.joinpath(*module.split(".")).with_suffix(".py") if module else package_init
+                out[ast.literal_eval(key)] = (file, value.id)
             return out
     raise ValueError(f"{package_init}: no dict literal {registry}")
 
