@@ -42,7 +42,7 @@ def dry_run(tmp_path: Path, overlay: dict) -> subprocess.CompletedProcess:
 def refused(run: subprocess.CompletedProcess) -> str:
     """The one line of a refused dry run that names a config key."""
     log = run.stdout + run.stderr
-    assert run.returncode != 0, log[-2000:]
+    assert run.returncode == 2, log[-2000:]
     lines = [line for line in log.splitlines() if "config key" in line]
     assert len(lines) == 1 and "Traceback" not in log, log[-2000:]
     return lines[0]

@@ -17,13 +17,15 @@ from attnphys.resources import gpu_request, mem_mb, runtime  # noqa: E402
 from attnphys.spanet.plan import stats_option, summary_option  # noqa: E402
 from attnphys.validate.config import check_config, validate_config  # noqa: E402
 
-# Schema (defaults filled in), the areas' value checks and user files: one line naming the key.
+# Schema (defaults filled in), the areas' value checks and user files: a bad value is one line
+# naming the key and exit status 2, as for the stages' bad input.
 try:
     validate_config(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
     check_config(config)
     PLANS = areas.plans(config)
 except ValueError as error:
-    sys.exit(f"Error: {error}")
+    print(f"Error: {error}", file=sys.stderr)
+    sys.exit(2)
 
 OUT = config["outdir"]
 CONDA_ENV = "../../envs/attnphys.yaml"
