@@ -78,3 +78,11 @@ def test_requests_grow_with_the_job_size(tmp_path):
     assert small["jets_train"]["gpu"] == "1"
     on_cpu = planned_resources(tmp_path, {"device": "cpu"}, "jets_report")
     assert on_cpu["jets_train"].get("gpu", "0") == "0"  # device cpu: no GPU asked for
+
+
+def test_the_cost_model_prices_only_rules_of_the_workflow(every_job):
+    """A renamed or removed rule leaves no stale entry in attnphys.resources.COST."""
+    from attnphys.resources import COST
+
+    _, jobs = every_job
+    assert set(COST) <= {job["rule"] for job in jobs}
