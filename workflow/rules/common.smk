@@ -57,6 +57,10 @@ def alternatives(names):
     return "|".join(re.escape(str(name)) for name in names) or "$^"
 
 
+def neutrino_model_params(wildcards):
+    return NU_PLAN.params_json(wildcards.model)
+
+
 def result(path, area, caption, **labels):
     """An output shown in `snakemake --report`: in its area's category, with its caption."""
     return report(path, caption=f"../report/{caption}.rst", category=areas.BY_NAME[area].title, labels=labels)

@@ -76,7 +76,7 @@ rule neutrino_train:
     params:
         attnphys=ATTNPHYS,
         train=NU["train"],
-        model=lambda w: NU_PLAN.params_json(w.model),
+        model=neutrino_model_params,
         base_seed=config["seed"],
         device=config["device"],
     threads: 1
