@@ -5,7 +5,8 @@
 #
 # Each stage is a rule calling the `attnphys` command line, so it also runs by hand. Rules
 # name every file they read and write; logs and benchmarks go to {outdir}/logs and
-# {outdir}/benchmarks. Helper functions, wildcard patterns and resources: rules/common.smk.
+# {outdir}/benchmarks. Chunks, user files, job sizes and resources come from the package
+# (attnphys.areas, attnphys.<area>.plan, attnphys.resources), read through rules/common.smk.
 
 import os
 

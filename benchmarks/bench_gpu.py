@@ -87,7 +87,7 @@ class Run:
 
 
 def default_config() -> dict:
-    """config.yaml, the default run's settings (also read by ``run_curves.py``)."""
+    """config.yaml, the default run's settings."""
     import yaml
 
     with open(CONFIG) as f:

@@ -2,7 +2,7 @@
 
 Reads ``{outdir}/benchmarks/**.tsv`` (one per job: Snakemake's ``s`` and ``max_rss`` columns)
 and prints, per rule folder, the jobs, the median and largest wall time and the largest peak
-RSS: the measurements behind the resource model in workflow/rules/common.smk.
+RSS: the measurements behind the resource model of ``attnphys.resources``.
 
     python benchmarks/resource_table.py results-tiny [results ...]
 """

@@ -3,7 +3,7 @@ the truth record and the generation rules of the workflow (real Pythia, uproot, 
 
 from __future__ import annotations
 
-import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -228,18 +228,19 @@ def snakemake_dry_run(tmp_path: Path, overlay: dict, target: str = "jets_events"
 
 
 def test_dry_run_on_default_config_lists_generation_jobs(tmp_path):
+    """The generation jobs are the plan's chunks (tests/jets/test_plan.py: enough events, no chunk more)."""
+    from attnphys.jets.plan import Plan
+    from attnphys.validate.config import load_config
+
     result = snakemake_dry_run(tmp_path, {})
     assert result.returncode == 0, result.stderr + result.stdout
-    jets = yaml.safe_load((REPO / "config.yaml").read_text())["jets"]
-    expected = sum(
-        math.ceil(jets["jets_per_class"] / (jets["acceptance"][c] * jets["events_per_chunk"]))
-        for c in jets["classes"]
-    )
-    out = result.stdout
-    assert out.count("rule jets_generate:") == expected
+    cfg = load_config([REPO / "config.yaml"], REPO / "workflow/schemas/config.schema.yaml",
+                      {"outdir": str(tmp_path / "results")})
+    planned = re.findall(r"^    output: (\S+)$", result.stdout, flags=re.M)
+    assert sorted(planned) == sorted(Plan(cfg).generated_events())
     for cls in CLASS_NAMES:
-        assert f"results/jets/events/{cls}/0.root" in out
-    assert "--class 4b --chunk 0 --events" in out or "wildcards: cls=4b, chunk=0" in out
+        assert f"{tmp_path}/results/jets/events/{cls}/0.root" in planned
+        assert f"wildcards: cls={cls}, chunk=0" in result.stdout
 
 
 @pytest.mark.parametrize(

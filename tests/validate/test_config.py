@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from snakemake.utils import update_config, validate
+from snakemake.utils import update_config
 
-from attnphys.validate.config import check_config
+from attnphys.validate.config import check_config, validate_config
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -67,7 +67,7 @@ def checked(overlay: dict) -> dict:
     """The schema (with its defaults) and then the value checks, as the workflow runs them."""
     cfg = copy.deepcopy(BASE)
     update_config(cfg, copy.deepcopy(overlay))
-    validate(cfg, str(SCHEMA))
+    validate_config(cfg, SCHEMA)
     check_config(cfg)
     return cfg
 

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import pytest
 
-from attnphys.jets.models import MODELS, build_model
-from attnphys.neutron_stars.models import StarSetRegressor
-from attnphys.spanet.model import SpaNet
-from attnphys.neutrino.models import MODELS as NEUTRINO_MODELS
-from attnphys.validate.config import AREA_MODELS, jet_models, neutrino_models
-from attnphys.validate.model_params import from_class, from_source
+import importlib
+
+from attnphys.areas import AREAS
+from attnphys.jets.models import build_model
+from attnphys.validate.config import model_keywords
+from attnphys.validate.model_params import from_class
+
+SETTINGS = [area.models for area in AREAS if area.models is not None]
 
 
-def test_source_reading_matches_the_imported_constructors():
-    assert {name: from_class(cls) for name, cls in MODELS.items()} == jet_models()
-    assert {name: from_class(cls) for name, cls in NEUTRINO_MODELS.items()} == neutrino_models()
-    imported = {"SpaNet": SpaNet, "StarSetRegressor": StarSetRegressor}
-    for _, module, cls, _ in AREA_MODELS:
-        assert from_source(module, cls) == from_class(imported[cls])
+@pytest.mark.parametrize("settings", SETTINGS, ids=[s.key for s in SETTINGS])
+def test_source_reading_matches_the_imported_constructors(settings):
+    module = importlib.import_module(settings.module)
+    imported = {settings.cls: getattr(module, settings.cls)} if settings.cls else module.MODELS
+    assert model_keywords(settings) == {name: from_class(cls) for name, cls in imported.items()}
 
 
 @pytest.mark.parametrize(("params", "message"), [

@@ -1,5 +1,6 @@
-"""Every job declares its threads, memory and runtime, GPU-capable jobs their GPU, and heavy jobs
-write a benchmark; the requests grow with the job size (events per chunk, jets, epochs)."""
+"""Every job asks for memory and runtime, GPU-capable jobs for their GPU, and heavy jobs write a
+benchmark, as Snakemake plans them; the requests grow with the job size (events per chunk,
+jets, epochs)."""
 
 from __future__ import annotations
 
@@ -20,27 +21,32 @@ HEAVY_RULES = {"jets_generate", "jets_ingest", "jets_predict_file", "jets_build_
                "neutrino_evaluate", "neutrino_report"}
 
 
-def rule_blocks() -> dict[str, str]:
-    blocks = {}
-    for path in sorted((REPO / "workflow/rules").glob("*.smk")):
-        for block in path.read_text().split("\nrule ")[1:]:
-            name, body = block.split(":", 1)
-            if "    shell:" in body:
-                blocks[name] = body.split("\n\n\n")[0]
-    return blocks
+def test_every_job_declares_its_resources_and_heavy_jobs_a_benchmark(every_job):
+    """From the dry run of every target: what each job asks for, not what the rule text says."""
+    out, jobs = every_job
+    rules = {job["rule"] for job in jobs}
+    assert GPU_RULES | HEAVY_RULES <= rules
+    for job in jobs:
+        if "output" not in job:
+            continue  # a target that only gathers other jobs' outputs (jets_report, all)
+        name, resources = job["rule"], job["resources"]
+        assert int(resources["mem_mb"]) >= 1 and int(resources["runtime"]) >= 1, name
+        assert int(resources.get("gpu", 0)) == (name in GPU_RULES), name  # device auto: GPU rules ask for one
+        assert job["log"].startswith(f"{out}/logs/"), name
+        assert ("benchmark" in job) == (name in HEAVY_RULES), name
+        if "benchmark" in job:
+            assert job["benchmark"].startswith(f"{out}/benchmarks/"), name
 
 
-def test_every_job_declares_its_resources_and_heavy_jobs_a_benchmark():
-    blocks = rule_blocks()
-    assert GPU_RULES | HEAVY_RULES <= set(blocks)
-    for name, body in blocks.items():
-        for directive in ("    threads:", "        mem_mb=", "        runtime=", "    log:"):
-            assert directive in body, f"rule {name} lacks {directive.strip()}"
-        assert ("        gpu=gpu_request()," in body) == (name in GPU_RULES), name
-        assert ("    benchmark:" in body) == (name in HEAVY_RULES), name
-        for directive in ("    log:\n", "    benchmark:\n"):
-            if directive in body:
-                assert body.split(directive, 1)[1].lstrip().startswith('f"{OUT}/'), f"rule {name}: {directive} outside outdir"
+def test_the_diagnosis_job_is_sized_by_the_rows_of_its_table(every_job):
+    from attnphys.jets.diagnosis import DIAGNOSIS
+    from attnphys.resources import runtime
+
+    _, jobs = every_job
+    (diagnosis,) = [job for job in jobs if job["rule"] == "jets_diagnosis"]
+    assert int(diagnosis["resources"]["runtime"]) == runtime("jets_diagnosis", len(DIAGNOSIS))
+    assert runtime("jets_diagnosis", len(DIAGNOSIS)) > runtime("jets_diagnosis", len(DIAGNOSIS) - 1)
+    assert diagnosis["output"].split(", ")[1].endswith("diagnosis.md")
 
 
 def planned_resources(tmp_path: Path, changes: dict, target: str) -> dict[str, dict[str, str]]:
@@ -72,3 +78,11 @@ def test_requests_grow_with_the_job_size(tmp_path):
     assert small["jets_train"]["gpu"] == "1"
     on_cpu = planned_resources(tmp_path, {"device": "cpu"}, "jets_report")
     assert on_cpu["jets_train"].get("gpu", "0") == "0"  # device cpu: no GPU asked for
+
+
+def test_the_cost_model_prices_only_rules_of_the_workflow(every_job):
+    """A renamed or removed rule leaves no stale entry in attnphys.resources.COST."""
+    from attnphys.resources import COST
+
+    _, jobs = every_job
+    assert set(COST) <= {job["rule"] for job in jobs}

@@ -128,21 +128,25 @@ def assert_same_content(local: Path, remote: Path) -> None:
 COMPARED = (".csv", ".json", ".h5")
 
 
-def test_profile_sends_every_gpu_job_to_the_gpu_partition(tmp_path):
+def test_profile_sends_every_gpu_job_to_the_gpu_partition(tmp_path, every_job):
     """Dry run of the default config (every area, and the learning curve) through the slurm profile."""
     run = snakemake(tmp_path, "--workflow-profile", str(PROFILE), "-n", "all", "jets_learning_curve", overlay={})
     assert run.returncode == 0, run.stderr[-3000:]
     jobs = planned_jobs(run.stdout + run.stderr).values()
-    declared = {name for path in (REPO / "workflow/rules").glob("*.smk")
-                for name, body in re.findall(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", path.read_text(), re.M | re.S)
-                if "gpu=gpu_request()" in body}
-    assert set(PROFILE_VARIABLES["gpu_rules"]) == declared  # every GPU-capable rule, also outside `all`
+    # every rule whose jobs ask for a GPU (device auto), also outside `all`
+    asking = {job["rule"] for job in every_job[1] if int(job["resources"].get("gpu", 0))}
+    assert set(PROFILE_VARIABLES["gpu_rules"]) == asking
     gpu_rules = {job["rule"] for job in jobs if int(job["resources"].get("gpu", 0))}
     assert gpu_rules and gpu_rules <= set(PROFILE_VARIABLES["gpu_rules"])
     for job in jobs:
         expected = GPU_PARTITION if job["rule"] in PROFILE_VARIABLES["gpu_rules"] else None
         assert job["resources"].get("slurm_partition") == expected, job["rule"]
         assert "mem_mb" in job["resources"] and "runtime" in job["resources"], job["rule"]
+
+
+# The end-to-end run through SLURM takes minutes: an explicit step of .ci/run, not the default run.
+ci_step = pytest.mark.skipif(os.environ.get("ATTNPHYS_CI_STEP") != "slurm",
+                             reason="a step of .ci/run: ATTNPHYS_CI_STEP=slurm python -m pytest tests/workflow/test_slurm.py")
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +176,7 @@ def runs(cluster, tmp_path_factory):
     return root / "local", root / "slurm", remote.stdout + remote.stderr
 
 
+@ci_step
 @pytest.mark.slow
 def test_every_job_ran_on_slurm_with_the_requested_resources(runs):
     _, _, log = runs
@@ -205,6 +210,7 @@ def test_every_job_ran_on_slurm_with_the_requested_resources(runs):
     assert gpu_jobs >= 1  # spanet_train
 
 
+@ci_step
 @pytest.mark.slow
 def test_slurm_outputs_equal_the_local_run(runs):
     local, remote, _ = runs

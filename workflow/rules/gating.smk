@@ -3,7 +3,7 @@
 
 rule gating_capacity:
     output:
-        f"{OUT}/gating/capacity.csv",
+        result(f"{OUT}/gating/capacity.csv", "gating", "gating_capacity", figure="capacity table"),
     log:
         f"{OUT}/logs/gating/capacity.log",
     benchmark:
@@ -24,7 +24,7 @@ rule gating_capacity:
 rule gating_xor:
     output:
         json=f"{OUT}/gating/xor.json",
-        figure=f"{OUT}/gating/xor_regions.png",
+        figure=result(f"{OUT}/gating/xor_regions.png", "gating", "gating_xor", figure="XOR decision regions"),
     log:
         f"{OUT}/logs/gating/xor.log",
     params:

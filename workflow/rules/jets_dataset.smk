@@ -3,12 +3,12 @@
 #
 # Inputs per class: the generated chunks {outdir}/jets/events/{cls}/{chunk}.root
 # (jets_events.smk), or, when config jets.delphes_files lists glob patterns for the class,
-# those files instead (common.smk: user_delphes_files).
+# those files instead (attnphys.jets.plan).
 
 
 rule jets_ingest:
     input:
-        delphes_file,
+        lambda w: JETS_PLAN.delphes_file(w.cls, w.chunk),
     output:
         f"{OUT}/jets/towers/{{cls}}/{{chunk}}.parquet",
     log:
@@ -17,13 +17,13 @@ rule jets_ingest:
         f"{OUT}/benchmarks/jets/ingest/{{cls}}/{{chunk}}.tsv"
     wildcard_constraints:
         cls=alternatives(JETS["classes"]),
-        chunk=r"[A-Za-z0-9_]+(-[0-9a-f]{8})?",
+        chunk=USER_CHUNK,
     params:
         attnphys=ATTNPHYS,
         pt_window=JETS["pt_window"],
         mass_window=JETS["mass_window"],
         leading=JETS["leading_jets"],
-        truth=ingest_truth_options,
+        truth=lambda w: JETS_PLAN.truth_options(w.cls),
     threads: 1
     resources:
         mem_mb=mem_mb("jets_ingest", JETS["events_per_chunk"]),
@@ -38,7 +38,7 @@ rule jets_ingest:
 
 rule jets_build_dataset:
     input:
-        towers_files,
+        JETS_PLAN.towers_files(),
     output:
         train=f"{OUT}/jets/dataset/train.parquet",
         val=f"{OUT}/jets/dataset/val.parquet",
@@ -60,8 +60,8 @@ rule jets_build_dataset:
         seed=config["seed"],
     threads: 1
     resources:
-        mem_mb=mem_mb("jets_build_dataset", jets_dataset_size()),
-        runtime=runtime("jets_build_dataset", jets_dataset_size()),
+        mem_mb=mem_mb("jets_build_dataset", JETS_PLAN.dataset_size()),
+        runtime=runtime("jets_build_dataset", JETS_PLAN.dataset_size()),
     conda:
         CONDA_ENV
     shell:

@@ -33,4 +33,4 @@ rule jets_generate:
 
 rule jets_events:
     input:
-        generated_events(),
+        JETS_PLAN.generated_events(),

@@ -16,47 +16,37 @@ rule jets_curve_train:
         train=rules.jets_build_dataset.output.train,
         val=rules.jets_build_dataset.output.val,
     output:
-        model=f"{JETS_CURVE_DIR}/runs/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}/model.pt",
-        history=f"{JETS_CURVE_DIR}/runs/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}/history.csv",
+        model=f"{JETS_CURVE_DIR}/{CURVE_RUN}/model.pt",
+        history=f"{JETS_CURVE_DIR}/{CURVE_RUN}/history.csv",
     log:
         f"{OUT}/logs/jets/learning_curve/train/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}.log",
     benchmark:
         f"{OUT}/benchmarks/jets/learning_curve/train/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}.tsv"
     wildcard_constraints:
         model=alternatives(JETS_CURVE["models"]),
-        frame=alternatives(JETS_FRAMES),
+        frame=alternatives(FRAMES),
         fraction=alternatives(JETS_CURVE["fractions"]),
         seed=alternatives(JETS["seeds"]),
     params:
         attnphys=ATTNPHYS,
-        model_params=lambda w: json.dumps(JETS["model_params"][w.model], sort_keys=True),
-        frame_flags=lambda w: jets_frame_flags(w.model, w.frame),
-        epochs=JETS["train"]["epochs"],
-        batch_size=JETS["train"]["batch_size"],
-        lr=JETS["train"]["lr"],
-        weight_decay=JETS["train"]["weight_decay"],
-        warmup_frac=JETS["train"]["warmup_frac"],
-        schedule=JETS["train"]["schedule"],
-        patience=JETS["train"]["patience"],
-        bucket_pool=JETS["train"]["bucket_pool"],
+        model_params=lambda w: JETS_PLAN.params_json(w.model),
+        frame_flags=lambda w: frame_flags(w.model, w.frame),
+        train=JETS_PLAN.train_json(with_compile=False),
         base_seed=config["seed"],
         device=config["device"],
         classes=JETS["classes"],
     threads: JETS["threads"]
     resources:
-        gpu=gpu_request(),
-        mem_mb=mem_mb("jets_curve_train", jets_dataset_size()),
-        runtime=lambda w: runtime("jets_curve_train", jets_curve_fit_size(w.fraction) * JETS["train"]["epochs"]),
+        gpu=gpu_request(config),
+        mem_mb=mem_mb("jets_curve_train", JETS_PLAN.dataset_size()),
+        runtime=lambda w: runtime("jets_curve_train", JETS_PLAN.curve_fit_size(w.fraction) * JETS["train"]["epochs"]),
     conda:
         CONDA_ENV
     shell:
         "{params.attnphys} jets train --model {wildcards.model} --seed {wildcards.seed}"
         " --base-seed {params.base_seed} --train {input.train:q} --val {input.val:q}"
         " --out-model {output.model:q} --out-history {output.history:q} --classes {params.classes}"
-        " --train-fraction {wildcards.fraction} {params.frame_flags}"
-        " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr}"
-        " --weight-decay {params.weight_decay} --warmup-frac {params.warmup_frac}"
-        " --schedule {params.schedule} --patience {params.patience} --bucket-pool {params.bucket_pool}"
+        " --train-fraction {wildcards.fraction} {params.frame_flags} --train-json {params.train:q}"
         " --params {params.model_params:q} --threads {threads} --device {params.device}"
         " --restart-stale > {log:q} 2>&1"
 
@@ -66,15 +56,15 @@ rule jets_curve_evaluate:
         model=rules.jets_curve_train.output.model,
         test=rules.jets_build_dataset.output.test,
     output:
-        predictions=f"{JETS_CURVE_DIR}/runs/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}/predictions.parquet",
-        metrics=f"{JETS_CURVE_DIR}/runs/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}/metrics.json",
+        predictions=f"{JETS_CURVE_DIR}/{CURVE_RUN}/predictions.parquet",
+        metrics=f"{JETS_CURVE_DIR}/{CURVE_RUN}/metrics.json",
     log:
         f"{OUT}/logs/jets/learning_curve/evaluate/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}.log",
     benchmark:
         f"{OUT}/benchmarks/jets/learning_curve/evaluate/{{model}}/{{frame}}/f{{fraction}}/seed{{seed}}.tsv"
     wildcard_constraints:
         model=alternatives(JETS_CURVE["models"]),
-        frame=alternatives(JETS_FRAMES),
+        frame=alternatives(FRAMES),
         fraction=alternatives(JETS_CURVE["fractions"]),
         seed=alternatives(JETS["seeds"]),
     params:
@@ -82,9 +72,9 @@ rule jets_curve_evaluate:
         device=config["device"],
     threads: JETS["threads"]
     resources:
-        gpu=gpu_request(),
-        mem_mb=mem_mb("jets_curve_evaluate", jets_test_size()),
-        runtime=runtime("jets_curve_evaluate", jets_test_size()),
+        gpu=gpu_request(config),
+        mem_mb=mem_mb("jets_curve_evaluate", JETS_PLAN.split_size("test")),
+        runtime=runtime("jets_curve_evaluate", JETS_PLAN.split_size("test")),
     conda:
         CONDA_ENV
     shell:
@@ -98,7 +88,7 @@ rule jets_curve_trees:
         train=rules.jets_build_dataset.output.train,
         test=rules.jets_build_dataset.output.test,
     output:
-        metrics=f"{JETS_CURVE_DIR}/runs/trees/none/f{{fraction}}/seed{{seed}}/metrics.json",
+        metrics=f"{JETS_CURVE_DIR}/{TREES_RUN}/metrics.json",
     log:
         f"{OUT}/logs/jets/learning_curve/trees/f{{fraction}}/seed{{seed}}.log",
     benchmark:
@@ -111,8 +101,8 @@ rule jets_curve_trees:
         base_seed=config["seed"],
     threads: 1
     resources:
-        mem_mb=mem_mb("jets_curve_trees", jets_train_size()),
-        runtime=runtime("jets_curve_trees", jets_train_size()),
+        mem_mb=mem_mb("jets_curve_trees", JETS_PLAN.split_size("train")),
+        runtime=runtime("jets_curve_trees", JETS_PLAN.split_size("train")),
     conda:
         CONDA_ENV
     shell:
@@ -123,38 +113,26 @@ rule jets_curve_trees:
 
 rule jets_build_learning_curve:
     input:
-        curve_metrics(),
+        JETS_PLAN.curve_metrics(),
     output:
-        table=report(
-            f"{JETS_CURVE_DIR}/table.csv",
-            caption="../report/learning_curve_table.rst",
-            category="Extreme-jet tagging",
-            labels={"figure": "learning curve table", "model": "all"},
-        ),
+        table=result(f"{JETS_CURVE_DIR}/table.csv", "jets", "learning_curve_table", figure="learning curve table",
+                     model="all"),
         fits=f"{JETS_CURVE_DIR}/fits.csv",
-        figure=report(
-            f"{JETS_CURVE_DIR}/learning_curve.png",
-            caption="../report/learning_curve.rst",
-            category="Extreme-jet tagging",
-            labels={"figure": "learning curve", "model": "all"},
-        ),
-        markdown=report(
-            f"{JETS_CURVE_DIR}/learning_curve.md",
-            caption="../report/learning_curve_ordering.rst",
-            category="Extreme-jet tagging",
-            labels={"figure": "learning curve ordering", "model": "all"},
-        ),
+        figure=result(f"{JETS_CURVE_DIR}/learning_curve.png", "jets", "learning_curve", figure="learning curve",
+                      model="all"),
+        markdown=result(f"{JETS_CURVE_DIR}/learning_curve.md", "jets", "learning_curve_ordering",
+                        figure="learning curve ordering", model="all"),
     log:
         f"{OUT}/logs/jets/learning_curve/build.log",
     params:
         attnphys=ATTNPHYS,
-        frame=jets_main_frame(),
+        frame=JETS_PLAN.main_frame(),
         seed=config["seed"],
-        runs=len(curve_metrics()),
+        runs=len(JETS_PLAN.curve_metrics()),
     threads: 1
     resources:
         mem_mb=mem_mb("jets_build_learning_curve", 0),
-        runtime=runtime("jets_build_learning_curve", len(curve_metrics())),
+        runtime=runtime("jets_build_learning_curve", len(JETS_PLAN.curve_metrics())),
     conda:
         CONDA_ENV
     shell:

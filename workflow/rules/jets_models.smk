@@ -23,35 +23,25 @@ rule jets_train:
         seed=alternatives(JETS["seeds"]),
     params:
         attnphys=ATTNPHYS,
-        model_params=lambda w: json.dumps(JETS["model_params"][w.model], sort_keys=True),
-        epochs=JETS["train"]["epochs"],
-        batch_size=JETS["train"]["batch_size"],
-        lr=JETS["train"]["lr"],
-        weight_decay=JETS["train"]["weight_decay"],
-        warmup_frac=JETS["train"]["warmup_frac"],
-        schedule=JETS["train"]["schedule"],
-        patience=JETS["train"]["patience"],
-        bucket_pool=JETS["train"]["bucket_pool"],
-        compile="--compile" if JETS["train"]["compile"] else "",
-        frame_flags=lambda w: jets_frame_flags(w.model, jets_main_frame()),
+        model_params=lambda w: JETS_PLAN.params_json(w.model),
+        train=JETS_PLAN.train_json(with_compile=True),
+        frame_flags=lambda w: frame_flags(w.model, JETS_PLAN.main_frame()),
         base_seed=config["seed"],
         classes=JETS["classes"],
         device=config["device"],
     threads: JETS["threads"]
     resources:
-        gpu=gpu_request(),
-        mem_mb=mem_mb("jets_train", jets_dataset_size()),
-        runtime=runtime("jets_train", jets_dataset_size() * JETS["train"]["epochs"]),
+        gpu=gpu_request(config),
+        mem_mb=mem_mb("jets_train", JETS_PLAN.dataset_size()),
+        runtime=runtime("jets_train", JETS_PLAN.dataset_size() * JETS["train"]["epochs"]),
     conda:
         CONDA_ENV
     shell:
         "{params.attnphys} jets train --model {wildcards.model} --seed {wildcards.seed}"
         " --base-seed {params.base_seed} --train {input.train:q} --val {input.val:q}"
         " --out-model {output.model:q} --out-history {output.history:q} --classes {params.classes}"
-        " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr}"
-        " --weight-decay {params.weight_decay} --warmup-frac {params.warmup_frac}"
-        " --schedule {params.schedule} --patience {params.patience} --bucket-pool {params.bucket_pool}"
-        " {params.compile} {params.frame_flags} --params {params.model_params:q} --threads {threads} --device {params.device}"
+        " --train-json {params.train:q} {params.frame_flags} --params {params.model_params:q}"
+        " --threads {threads} --device {params.device}"
         " --restart-stale > {log:q} 2>&1"
 
 
@@ -74,9 +64,9 @@ rule jets_evaluate:
         device=config["device"],
     threads: JETS["threads"]
     resources:
-        gpu=gpu_request(),
-        mem_mb=mem_mb("jets_evaluate", jets_test_size()),
-        runtime=runtime("jets_evaluate", jets_test_size()),
+        gpu=gpu_request(config),
+        mem_mb=mem_mb("jets_evaluate", JETS_PLAN.split_size("test")),
+        runtime=runtime("jets_evaluate", JETS_PLAN.split_size("test")),
     conda:
         CONDA_ENV
     shell:
@@ -87,5 +77,5 @@ rule jets_evaluate:
 
 rule jets_models:
     input:
-        expand(rules.jets_train.output.model, **JETS_RUNS),
-        expand(rules.jets_evaluate.output.metrics, **JETS_RUNS),
+        expand(rules.jets_train.output.model, **JETS_PLAN.runs()),
+        expand(rules.jets_evaluate.output.metrics, **JETS_PLAN.runs()),

@@ -8,7 +8,7 @@
 
 rule jets_predict_file:
     input:
-        root=predict_file,
+        root=lambda w: JETS_PLAN.predict_files[w.name],
         model=lambda w: expand(rules.jets_train.output.model, model=JETS["predict"]["model"], seed=JETS["predict"]["seed"]),
     output:
         f"{OUT}/jets/predict/{{name}}.parquet",
@@ -17,14 +17,14 @@ rule jets_predict_file:
     benchmark:
         f"{OUT}/benchmarks/jets/predict/{{name}}.tsv"
     wildcard_constraints:
-        name=alternatives(PREDICT_FILES) if PREDICT_FILES else "$^",
+        name=alternatives(JETS_PLAN.predict_files),
     params:
         attnphys=ATTNPHYS,
         leading=JETS["predict"]["leading"],
         device=config["device"],
     threads: JETS["threads"]
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request(config),
         mem_mb=mem_mb("jets_evaluate", JETS["events_per_chunk"]),
         runtime=runtime("jets_ingest", JETS["events_per_chunk"]) + runtime("jets_evaluate", JETS["events_per_chunk"]),
     conda:
@@ -36,7 +36,7 @@ rule jets_predict_file:
 
 rule jets_predict:
     input:
-        expand(rules.jets_predict_file.output, name=list(PREDICT_FILES)),
+        expand(rules.jets_predict_file.output, name=list(JETS_PLAN.predict_files)),
 
 
 rule jets_export_model:
@@ -54,8 +54,8 @@ rule jets_export_model:
         attnphys=ATTNPHYS,
     threads: 1
     resources:
-        mem_mb=mem_mb("jets_evaluate", jets_test_size()),
-        runtime=runtime("jets_evaluate", jets_test_size()),
+        mem_mb=mem_mb("jets_evaluate", JETS_PLAN.split_size("test")),
+        runtime=runtime("jets_evaluate", JETS_PLAN.split_size("test")),
     conda:
         CONDA_ENV
     shell:
@@ -65,4 +65,4 @@ rule jets_export_model:
 
 rule jets_export:
     input:
-        expand(rules.jets_export_model.output, model=onnx_models(), seed=JETS["seeds"]),
+        expand(rules.jets_export_model.output, model=JETS_PLAN.onnx_models(), seed=JETS["seeds"]),

@@ -10,35 +10,29 @@ report: "../report/workflow.rst"
 
 rule jets_build_report:
     input:
-        metrics=expand(rules.jets_evaluate.output.metrics, **JETS_RUNS),
-        predictions=expand(rules.jets_evaluate.output.predictions, **JETS_RUNS),
-        history=expand(rules.jets_train.output.history, **JETS_RUNS),
+        metrics=expand(rules.jets_evaluate.output.metrics, **JETS_PLAN.runs()),
+        predictions=expand(rules.jets_evaluate.output.predictions, **JETS_PLAN.runs()),
+        history=expand(rules.jets_train.output.history, **JETS_PLAN.runs()),
         train=rules.jets_build_dataset.output.train,
         val=rules.jets_build_dataset.output.val,
         test=rules.jets_build_dataset.output.test,
         dataset_summary=rules.jets_build_dataset.output.summary,
     output:
-        summary=report(
-            f"{OUT}/jets/report/summary.csv",
-            caption="../report/summary.rst",
-            category="Extreme-jet tagging",
-            labels={"figure": "accuracy table", "model": "all"},
-        ),
+        summary=result(f"{OUT}/jets/report/summary.csv", "jets", "summary", figure="accuracy table", model="all"),
         markdown=f"{OUT}/jets/report/report.md",
         confusion=[
-            jets_report_figure(f"confusion_{model}", "confusion", "confusion matrix", model)
+            result(f"{OUT}/jets/report/confusion_{model}.png", "jets", "confusion", figure="confusion matrix", model=model)
             for model in JETS["models"]
         ],
-        accuracy_vs_mass=jets_report_figure("accuracy_vs_mass", "accuracy_vs_mass", "accuracy vs jet mass"),
-        spectra=jets_report_figure("dataset_mass_pt", "dataset_spectra", "dataset mass and pT", "dataset"),
-        curves=jets_report_figure("training_curves", "training_curves", "training curves"),
-        roc=[jets_report_figure(f"roc_{model}", "roc", "ROC curves", model) for model in JETS["models"]],
-        roc_table=report(
-            f"{OUT}/jets/report/roc.csv",
-            caption="../report/roc_table.rst",
-            category="Extreme-jet tagging",
-            labels={"figure": "AUC and QCD rejection", "model": "all"},
-        ),
+        accuracy_vs_mass=result(f"{OUT}/jets/report/accuracy_vs_mass.png", "jets", "accuracy_vs_mass",
+                                figure="accuracy vs jet mass", model="all"),
+        spectra=result(f"{OUT}/jets/report/dataset_mass_pt.png", "jets", "dataset_spectra",
+                       figure="dataset mass and pT", model="dataset"),
+        curves=result(f"{OUT}/jets/report/training_curves.png", "jets", "training_curves",
+                      figure="training curves", model="all"),
+        roc=[result(f"{OUT}/jets/report/roc_{model}.png", "jets", "roc", figure="ROC curves", model=model)
+             for model in JETS["models"]],
+        roc_table=result(f"{OUT}/jets/report/roc.csv", "jets", "roc_table", figure="AUC and QCD rejection", model="all"),
     log:
         f"{OUT}/logs/jets/report.log",
     params:
@@ -47,10 +41,10 @@ rule jets_build_report:
         seeds=JETS["seeds"],
         mass_window=JETS["mass_window"],
         pt_window=JETS["pt_window"],
-        config_json=jets_report_config(),
+        config_json=JETS_PLAN.report_config(),
     threads: 1
     resources:
-        mem_mb=mem_mb("jets_evaluate", jets_dataset_size()),
+        mem_mb=mem_mb("jets_evaluate", JETS_PLAN.dataset_size()),
         runtime=10,
     conda:
         CONDA_ENV

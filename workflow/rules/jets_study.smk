@@ -18,13 +18,13 @@ rule jets_study_sample:
     params:
         attnphys=ATTNPHYS,
         seed=config["seed"],
-        events=lambda w: study_events(w.cls),
+        events=lambda w: JETS_PLAN.study_events(w.cls),
         pt_window=JETS["pt_window"],
         mass_window=JETS["mass_window"],
     threads: 1
     resources:
-        mem_mb=lambda w: mem_mb("jets_study_sample", study_events(w.cls)),
-        runtime=lambda w: runtime("jets_study_sample", study_events(w.cls)),
+        mem_mb=lambda w: mem_mb("jets_study_sample", JETS_PLAN.study_events(w.cls)),
+        runtime=lambda w: runtime("jets_study_sample", JETS_PLAN.study_events(w.cls)),
     conda:
         CONDA_ENV
     shell:
@@ -35,7 +35,7 @@ rule jets_study_sample:
 
 rule jets_diagnosis:
     input:
-        study_samples(),
+        JETS_PLAN.study_samples(),
     output:
         table=f"{OUT}/jets/study/diagnosis.csv",
         markdown=f"{OUT}/jets/study/diagnosis.md",
@@ -49,14 +49,14 @@ rule jets_diagnosis:
         jets_per_class=JETS["study"]["jets_per_class"],
     threads: 2
     resources:
-        mem_mb=mem_mb("jets_diagnosis", 14),
-        runtime=runtime("jets_diagnosis", 14),
+        mem_mb=lambda w: mem_mb("jets_diagnosis", diagnosis_rows()),
+        runtime=lambda w: runtime("jets_diagnosis", diagnosis_rows()),
     conda:
         CONDA_ENV
     shell:
         "OMP_NUM_THREADS={threads} {params.attnphys} jets diagnosis --inputs {input:q}"
         " --jets-per-class {params.jets_per_class} --seed {params.seed}"
-        " --out {output.table:q} > {log:q} 2>&1"
+        " --out {output.table:q} --out-markdown {output.markdown:q} > {log:q} 2>&1"
 
 
 rule jets_study:

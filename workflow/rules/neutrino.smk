@@ -11,7 +11,7 @@ rule neutrino_simulate:
     benchmark:
         f"{OUT}/benchmarks/neutrino/simulate/{{chunk}}.tsv"
     wildcard_constraints:
-        chunk=alternatives(NU_CHUNKS),
+        chunk=alternatives(NU_PLAN.chunks()),
     params:
         attnphys=ATTNPHYS,
         n=NU["events_per_chunk"],
@@ -33,8 +33,8 @@ rule neutrino_simulate:
 
 rule neutrino_dataset:
     input:
-        events=expand(rules.neutrino_simulate.output.events, chunk=NU_CHUNKS),
-        hits=expand(rules.neutrino_simulate.output.hits, chunk=NU_CHUNKS),
+        events=expand(rules.neutrino_simulate.output.events, chunk=NU_PLAN.chunks()),
+        hits=expand(rules.neutrino_simulate.output.hits, chunk=NU_PLAN.chunks()),
     output:
         dataset=f"{OUT}/neutrino/dataset.h5",
         stats=f"{OUT}/neutrino/prong_stats.json",
@@ -50,8 +50,8 @@ rule neutrino_dataset:
         seed=config["seed"],
     threads: 1
     resources:
-        mem_mb=mem_mb("neutrino_dataset", neutrino_events()),
-        runtime=runtime("neutrino_dataset", neutrino_events()),
+        mem_mb=mem_mb("neutrino_dataset", NU_PLAN.events()),
+        runtime=runtime("neutrino_dataset", NU_PLAN.events()),
     conda:
         CONDA_ENV
     shell:
@@ -62,7 +62,7 @@ rule neutrino_dataset:
 
 rule neutrino_train:
     input:
-        NU_DATASET,
+        NU_PLAN.dataset,
     output:
         model=f"{OUT}/neutrino/models/{{model}}/seed{{seed}}/model.pt",
         history=f"{OUT}/neutrino/models/{{model}}/seed{{seed}}/history.csv",
@@ -81,9 +81,9 @@ rule neutrino_train:
         device=config["device"],
     threads: 1
     resources:
-        gpu=gpu_request(),
-        mem_mb=mem_mb("neutrino_train", neutrino_events()),
-        runtime=neutrino_train_runtime,
+        gpu=gpu_request(config),
+        mem_mb=mem_mb("neutrino_train", NU_PLAN.events()),
+        runtime=lambda w: runtime("neutrino_train", NU_PLAN.train_units(w.model)),
     conda:
         CONDA_ENV
     shell:
@@ -96,7 +96,7 @@ rule neutrino_train:
 
 rule neutrino_evaluate:
     input:
-        dataset=NU_DATASET,
+        dataset=NU_PLAN.dataset,
         model=rules.neutrino_train.output.model,
     output:
         predictions=f"{OUT}/neutrino/predictions/{{model}}/seed{{seed}}.parquet",
@@ -113,9 +113,9 @@ rule neutrino_evaluate:
         device=config["device"],
     threads: 1
     resources:
-        gpu=gpu_request(),
-        mem_mb=mem_mb("neutrino_evaluate", neutrino_events()),
-        runtime=runtime("neutrino_evaluate", neutrino_test_events()),
+        gpu=gpu_request(config),
+        mem_mb=mem_mb("neutrino_evaluate", NU_PLAN.events()),
+        runtime=runtime("neutrino_evaluate", NU_PLAN.test_events()),
     conda:
         CONDA_ENV
     shell:
@@ -125,16 +125,16 @@ rule neutrino_evaluate:
 
 rule neutrino_report:
     input:
-        dataset=NU_DATASET,
-        predictions=expand(rules.neutrino_evaluate.output.predictions, **NU_RUNS),
-        meta=expand(rules.neutrino_evaluate.output.meta, **NU_RUNS),
+        dataset=NU_PLAN.dataset,
+        predictions=expand(rules.neutrino_evaluate.output.predictions, **NU_PLAN.runs()),
+        meta=expand(rules.neutrino_evaluate.output.meta, **NU_PLAN.runs()),
         attention=expand(rules.neutrino_train.output.model, model="transformer", seed=NU["seeds"][0]),
     output:
-        summary=neutrino_report_file("summary.csv", "neutrino_summary", "summary table"),
+        summary=result(f"{OUT}/neutrino/report/summary.csv", "neutrino", "neutrino_summary", figure="summary table"),
         report=f"{OUT}/neutrino/report/report.md",
-        confusion=neutrino_report_file("confusion.png", "neutrino_confusion", "confusion matrices"),
-        displays=neutrino_report_file("event_displays.png", "neutrino_displays", "event displays"),
-        attention=neutrino_report_file("attention.png", "neutrino_attention", "attention maps"),
+        confusion=result(f"{OUT}/neutrino/report/confusion.png", "neutrino", "neutrino_confusion", figure="confusion matrices"),
+        displays=result(f"{OUT}/neutrino/report/event_displays.png", "neutrino", "neutrino_displays", figure="event displays"),
+        attention=result(f"{OUT}/neutrino/report/attention.png", "neutrino", "neutrino_attention", figure="attention maps"),
     log:
         f"{OUT}/logs/neutrino/report.log",
     benchmark:
@@ -143,7 +143,7 @@ rule neutrino_report:
         attnphys=ATTNPHYS,
     threads: 1
     resources:
-        mem_mb=mem_mb("neutrino_evaluate", neutrino_events()),
+        mem_mb=mem_mb("neutrino_evaluate", NU_PLAN.events()),
         runtime=10,
     conda:
         CONDA_ENV

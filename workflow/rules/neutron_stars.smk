@@ -16,7 +16,7 @@ rule neutron_stars_dataset:
         noise=NS["noise"],
         seed=config["seed"],
         split=NS["split"],
-        prior=neutron_stars_prior(),
+        prior=prior_flags(config),
     threads: NS["workers"]
     resources:
         mem_mb=mem_mb("neutron_stars_dataset", NS["n_samples"]),
@@ -49,7 +49,7 @@ rule neutron_stars_train:
         device=config["device"],
     threads: 1
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request(config),
         mem_mb=mem_mb("neutron_stars_train", NS["n_samples"]),
         runtime=runtime("neutron_stars_train", NS["n_samples"] * NS["train"]["epochs"]),
     conda:
@@ -78,7 +78,7 @@ rule neutron_stars_predict:
         device=config["device"],
     threads: 1
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request(config),
         mem_mb=mem_mb("neutron_stars_train", NS["n_samples"]),
         runtime=5,
     conda:
@@ -105,7 +105,7 @@ rule neutron_stars_fit:
         starts=NS["fit_starts"],
         noise=NS["noise"],
         seed=config["seed"],
-        prior=neutron_stars_prior(),
+        prior=prior_flags(config),
     threads: 1
     resources:
         mem_mb=mem_mb("neutron_stars_fit", NS["n_fit"]),
@@ -127,17 +127,23 @@ rule neutron_stars_report:
             n=NS_COUNTS,
         ),
     output:
-        summary=f"{OUT}/neutron_stars/report/summary.csv",
+        summary=result(f"{OUT}/neutron_stars/report/summary.csv", "neutron_stars", "neutron_stars_summary",
+                       figure="relative errors", stars="all"),
         report=f"{OUT}/neutron_stars/report/report.md",
-        figures=expand(f"{OUT}/neutron_stars/report/scatter_stars{{n}}.png", n=NS_COUNTS),
-        bands=f"{OUT}/neutron_stars/report/mr_bands.png",
+        figures=[
+            result(f"{OUT}/neutron_stars/report/scatter_stars{n}.png", "neutron_stars", "neutron_stars_scatter",
+                   figure="predicted vs true", stars=str(n))
+            for n in NS_COUNTS
+        ],
+        bands=result(f"{OUT}/neutron_stars/report/mr_bands.png", "neutron_stars", "neutron_stars_bands",
+                     figure="mass-radius bands", stars=str(NS["n_stars"])),
     log:
         f"{OUT}/logs/neutron_stars/report.log",
     params:
         attnphys=ATTNPHYS,
         n_fit=NS["n_fit"],
         n_stars=NS["n_stars"],
-        prior=neutron_stars_prior(),
+        prior=prior_flags(config),
     threads: 1
     resources:
         mem_mb=mem_mb("neutron_stars_dataset", NS["n_samples"]),

@@ -1,6 +1,6 @@
 # Jet-parton matching in all-hadronic ttbar: Pythia chunks -> SPANet-layout dataset ->
 # SPA-NET training -> chi2 and SPA-NET evaluation -> report. With config spanet.files the
-# user's SPANet files replace generation (common.smk: spanet_split, spanet_dataset_inputs).
+# user's SPANet files replace generation (attnphys.spanet.plan).
 
 
 rule spanet_generate:
@@ -15,7 +15,7 @@ rule spanet_generate:
         chunk=r"\d+",
     params:
         attnphys=ATTNPHYS,
-        events=spanet_chunk_events,
+        events=lambda w: SPANET_PLAN.chunk_events(w.chunk),
         seed=config["seed"],
         max_jets=SPANET["max_jets"],
     threads: 1
@@ -32,7 +32,7 @@ rule spanet_generate:
 
 rule spanet_dataset:
     input:
-        **spanet_dataset_inputs(),
+        **SPANET_PLAN.dataset_inputs(),
     output:
         train=f"{OUT}/spanet/data/train.h5",
         val=f"{OUT}/spanet/data/val.h5",
@@ -46,7 +46,7 @@ rule spanet_dataset:
         attnphys=ATTNPHYS,
         split=SPANET["split"],
         seed=config["seed"],
-        chunk_stats=spanet_stats_option,
+        chunk_stats=lambda w, input: stats_option(input.stats),
     threads: 1
     resources:
         mem_mb=mem_mb("spanet_dataset", SPANET["events"]),
@@ -61,8 +61,8 @@ rule spanet_dataset:
 
 rule spanet_train:
     input:
-        train=spanet_split("train"),
-        val=spanet_split("val"),
+        train=SPANET_PLAN.split_file("train"),
+        val=SPANET_PLAN.split_file("val"),
     output:
         model=f"{OUT}/spanet/model/model.pt",
         history=f"{OUT}/spanet/model/history.csv",
@@ -78,7 +78,7 @@ rule spanet_train:
         device=config["device"],
     threads: 2
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request(config),
         mem_mb=mem_mb("spanet_train", SPANET["events"]),
         runtime=runtime("spanet_train", SPANET["events"] * SPANET["train"]["epochs"]),
     conda:
@@ -96,9 +96,9 @@ rule spanet_train:
 
 rule spanet_evaluate_chi2:
     input:
-        test=spanet_split("test"),
+        test=SPANET_PLAN.split_file("test"),
     output:
-        f"{OUT}/spanet/eval/chi2/summary.csv",
+        result(f"{OUT}/spanet/eval/chi2/summary.csv", "spanet", "spanet_summary", figure="efficiencies", method="chi2"),
     log:
         f"{OUT}/logs/spanet/evaluate_chi2.log",
     params:
@@ -115,10 +115,11 @@ rule spanet_evaluate_chi2:
 
 rule spanet_evaluate_spanet:
     input:
-        test=spanet_split("test"),
+        test=SPANET_PLAN.split_file("test"),
         model=rules.spanet_train.output.model,
     output:
-        f"{OUT}/spanet/eval/spanet/summary.csv",
+        result(f"{OUT}/spanet/eval/spanet/summary.csv", "spanet", "spanet_summary", figure="efficiencies",
+               method="SPA-NET"),
     log:
         f"{OUT}/logs/spanet/evaluate_spanet.log",
     params:
@@ -126,7 +127,7 @@ rule spanet_evaluate_spanet:
         device=config["device"],
     threads: 1
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request(config),
         mem_mb=mem_mb("spanet_train", SPANET["events"]),
         runtime=10,
     conda:
@@ -140,27 +141,19 @@ rule spanet_report:
     input:
         chi2=rules.spanet_evaluate_chi2.output[0],
         spanet=rules.spanet_evaluate_spanet.output[0],
-        dataset=spanet_dataset_summary(),
+        dataset=SPANET_PLAN.dataset_summary(),
         history=rules.spanet_train.output.history,
     output:
         markdown=f"{OUT}/spanet/report/report.md",
-        efficiency=report(
-            f"{OUT}/spanet/report/efficiency_by_jets.png",
-            caption="../report/spanet_efficiency.rst",
-            category="Jet-parton matching",
-            labels={"figure": "efficiency by jet multiplicity"},
-        ),
-        curves=report(
-            f"{OUT}/spanet/report/training_curves.png",
-            caption="../report/spanet_training_curves.rst",
-            category="Jet-parton matching",
-            labels={"figure": "training curves"},
-        ),
+        efficiency=result(f"{OUT}/spanet/report/efficiency_by_jets.png", "spanet", "spanet_efficiency",
+                          figure="efficiency by jet multiplicity", method="both"),
+        curves=result(f"{OUT}/spanet/report/training_curves.png", "spanet", "spanet_training_curves",
+                      figure="training curves", method="SPA-NET"),
     log:
         f"{OUT}/logs/spanet/report.log",
     params:
         attnphys=ATTNPHYS,
-        dataset=spanet_summary_option,
+        dataset=lambda w, input: summary_option(input.dataset),
     threads: 1
     resources:
         mem_mb=1000,

@@ -182,7 +182,7 @@ def _run_table(args: argparse.Namespace) -> int:
     table = diagnosis(frame, args.jets_per_class, args.seed, folds=args.folds)
     with atomic_path(args.out) as tmp:
         table.to_csv(tmp, index=False)
-    with atomic_path(Path(args.out).with_suffix(".md")) as tmp:
+    with atomic_path(args.out_markdown) as tmp:
         tmp.write_text(markdown(table))
     print(markdown(table))
     return 0
@@ -194,5 +194,6 @@ def add_cli(subparsers) -> None:
     parser.add_argument("--jets-per-class", type=int, default=400)
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--folds", type=int, default=3, help="cross-validation folds")
-    parser.add_argument("--out", required=True, type=Path, help="CSV (a .md twin is written beside)")
+    parser.add_argument("--out", required=True, type=Path, help="the table (CSV)")
+    parser.add_argument("--out-markdown", required=True, type=Path, help="the table as markdown")
     parser.set_defaults(func=_run_table)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from attnphys.files import atomic_path
+from attnphys.jets.frames import frame_name
 from attnphys.seeding import generator
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,6 @@ PAPER_JETS_PER_CLASS = 100_000
 DRAWS = 4000
 BOUNDS = ([0.0, 0.0, 0.01], [1.0, 1.0, 3.0])
 MAX_ASYMPTOTE_ERROR = 0.05  # a fit whose asymptote is known to worse than 5 points is flagged
-
-
-def frame_name(preprocess: str, augment: bool) -> str:
-    return preprocess + ("+augment" if augment else "")
 
 
 def read_runs(paths: list[Path]) -> pd.DataFrame:

@@ -25,15 +25,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-PREPROCESS_MODES = ("none", "centre", "standard")
-
-
-def check_settings(preprocess: str, augment: bool) -> None:
-    """One-line errors for values the taggers refuse."""
-    if preprocess not in PREPROCESS_MODES:
-        raise ValueError(f"preprocess: unknown mode {preprocess!r}; expected one of {list(PREPROCESS_MODES)}")
-    if augment and preprocess == "standard":
-        raise ValueError("augment: random rotations would undo preprocess 'standard'; use 'none' or 'centre'")
+from attnphys.jets.frames import check_settings
 
 
 def canonical_frame(towers: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:

@@ -27,9 +27,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from attnphys.jets.frames import PREPROCESS_MODES, check_settings
 from attnphys.jets.models import MODELS, build_model, count_parameters, model_class
 from attnphys.jets.nested_subsets import nested_subset, take_rows
-from attnphys.jets.preprocess import PREPROCESS_MODES, canonical_frame, check_settings, rotate_and_reflect
+from attnphys.jets.preprocess import canonical_frame, rotate_and_reflect
 from attnphys.jets.split import Jets, read_jets, read_preprocessing
 from attnphys.seeding import integer
 from attnphys.train import TensorSet, TrainConfig, TrainResult, fit

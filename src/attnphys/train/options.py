@@ -9,10 +9,16 @@ meaning are the same for the jet taggers, SPA-NET and the neutron-star network.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
+import math
 
 from attnphys.train.config import DEVICES, SCHEDULES, TrainConfig
 
 _DEFAULTS = TrainConfig()
+# The settings --train-json may carry: those of the flags below that a config's `train` block sets.
+TRAIN_JSON_KEYS = ("epochs", "batch_size", "lr", "weight_decay", "warmup_frac", "schedule", "patience",
+                   "bucket_pool", "compile")
 
 
 def add_train_options(parser: argparse.ArgumentParser, defaults: TrainConfig = _DEFAULTS) -> None:
@@ -41,6 +47,31 @@ def add_train_options(parser: argparse.ArgumentParser, defaults: TrainConfig = _
     group.add_argument("--compile", action="store_true", help="torch.compile the model (default: off)")
     group.add_argument("--restart-stale", action="store_true",
                        help="start afresh if checkpoint_last.pt was written for other settings (default: error)")
+    group.add_argument("--train-json", type=train_json, default={},
+                       help=f"the training settings as one JSON object (keys {', '.join(TRAIN_JSON_KEYS)}), "
+                            "overriding the flags above; the workflow passes its config's `train` block this way")
+
+
+def train_json(text: str) -> dict:
+    """argparse type of ``--train-json``: a JSON object of :data:`TRAIN_JSON_KEYS`, each value of
+    its :class:`TrainConfig` field's type (ranges are TrainConfig's)."""
+    try:
+        settings = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"not valid JSON ({error})") from None
+    if not isinstance(settings, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
+    unknown = sorted(set(settings) - set(TRAIN_JSON_KEYS))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown key(s) {unknown}; allowed {list(TRAIN_JSON_KEYS)}")
+    kinds = {f.name: f.type for f in dataclasses.fields(TrainConfig)}
+    for key, value in settings.items():
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = {"int": number and isinstance(value, int), "float": number and math.isfinite(value),
+              "str": isinstance(value, str), "bool": isinstance(value, bool)}[kinds[key]]
+        if not ok:
+            raise argparse.ArgumentTypeError(f"{key}: expected a {kinds[key]}, got {value!r}")
+    return settings
 
 
 def add_device_option(parser) -> None:
@@ -50,10 +81,8 @@ def add_device_option(parser) -> None:
 
 
 def train_config(args: argparse.Namespace, **fixed) -> TrainConfig:
-    """The :class:`TrainConfig` of parsed flags; ``fixed`` sets fields the area decides (seed)."""
-    return TrainConfig(
-        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
-        warmup_frac=args.warmup_frac, schedule=args.schedule, patience=args.patience,
-        bucket_pool=args.bucket_pool, device=args.device, threads=args.threads, compile=args.compile,
-        restart_stale=args.restart_stale, **fixed,
-    )
+    """The :class:`TrainConfig` of parsed flags (``--train-json`` over the single flags); ``fixed``
+    sets fields the area decides (seed)."""
+    flags = {key: getattr(args, key) for key in TRAIN_JSON_KEYS}
+    return TrainConfig(**(flags | getattr(args, "train_json", {})), device=args.device, threads=args.threads,
+                       restart_stale=args.restart_stale, **fixed)
