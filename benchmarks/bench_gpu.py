@@ -136,7 +136,7 @@ def jets_runs(folder: Path, args: argparse.Namespace) -> list[Run]:
 
 def spanet_runs(train: Path, val: Path, args: argparse.Namespace) -> list[Run]:
     from attnphys.spanet.h5layout import read_h5
-    from attnphys.spanet.model import MODELS
+    from attnphys.spanet.models import MODELS
     from attnphys.spanet.train import train_spanet, trainable
 
     rows = len(trainable(read_h5(train)))

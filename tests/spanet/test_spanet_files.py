@@ -18,7 +18,7 @@ from attnphys.cli import main
 from attnphys.seeding import MASTER_SEED
 from attnphys.spanet.cli import TRAIN_DEFAULTS
 from attnphys.spanet.h5layout import PARTONS, TOPS, read_h5, write_h5
-from attnphys.spanet.model import MODELS, assign
+from attnphys.spanet.models import MODELS, assign
 from attnphys.spanet.predict import predict_assignments
 from attnphys.spanet.train import spanet_assign, train_spanet
 from attnphys.train import TrainConfig

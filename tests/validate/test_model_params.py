@@ -7,7 +7,7 @@ import pytest
 
 from attnphys.jets.models import MODELS, build_model
 from attnphys.neutron_stars.model import StarSetRegressor
-from attnphys.spanet.model import SpaNet
+from attnphys.spanet.models import SpaNet
 from attnphys.validate.config import AREA_MODELS, jet_models
 from attnphys.validate.model_params import from_class, from_source
 

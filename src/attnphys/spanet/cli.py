@@ -20,7 +20,7 @@ TRAIN_DEFAULTS = TrainConfig(epochs=100, batch_size=64, lr=0.002, weight_decay=0
 
 
 def _generate(args: argparse.Namespace) -> None:
-    from attnphys.spanet.events import generate_chunk
+    from attnphys.spanet.generate import generate_chunk
     from attnphys.spanet.h5layout import write_h5
 
     if args.events < 1 or args.max_jets < 6:
@@ -94,7 +94,7 @@ def register(subparsers) -> None:
     p.add_argument("--out-model", type=Path, required=True, help="model.pt to write (checkpoint_last.pt goes beside it)")
     p.add_argument("--out-history", type=Path, required=True, help="history.csv to write")
     add_train_options(p, TRAIN_DEFAULTS)
-    add_params_option(p, "SpaNet (spanet/model.py)")
+    add_params_option(p, "SpaNet (spanet/models.py)")
     p.add_argument("--seed", type=int, default=MASTER_SEED,
                    help="the config's master seed; the run's seed derives from it (default: %(default)s)")
     p.set_defaults(func=_train)

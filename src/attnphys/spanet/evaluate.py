@@ -29,7 +29,7 @@ def evaluate(method: str, input_file: Path, out: Path, checkpoint: Path | None =
     else:
         if checkpoint is None:
             raise ValueError("--checkpoint: required for --method spanet")
-        from attnphys.spanet.model import MODELS
+        from attnphys.spanet.models import MODELS
         from attnphys.spanet.train import spanet_assign
         from attnphys.train.record import load_model
 

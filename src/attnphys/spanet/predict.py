@@ -34,7 +34,7 @@ def predict_assignments(model_path: str | Path, input_file: str | Path, out: str
     """Assign the jets of every event of ``input_file``; write ``out``; return event counts."""
     import torch
 
-    from attnphys.spanet.model import MODELS, assign
+    from attnphys.spanet.models import MODELS, assign
     from attnphys.spanet.train import tensor_set
     from attnphys.train import predict
     from attnphys.train.record import load_model

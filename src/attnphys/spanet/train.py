@@ -10,7 +10,7 @@ import torch
 
 from attnphys.spanet.h5layout import MatchingData, read_h5
 from attnphys.spanet.metrics import correct_tops
-from attnphys.spanet.model import SpaNet, assign, continuous_features, jet_features, matching_loss
+from attnphys.spanet.models import SpaNet, assign, continuous_features, jet_features, matching_loss
 from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, predict
 from attnphys.train.params import construct
 from attnphys.train.record import model_record

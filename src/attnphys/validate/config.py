@@ -26,7 +26,7 @@ SPLITS = ("jets", "spanet", "neutron_stars")
 WINDOWS = (("jets", "pt_window"), ("jets", "mass_window"))
 # (config key, module file, class, sizes that follow from the data)
 AREA_MODELS = (
-    ("spanet.model", PACKAGE / "spanet" / "model.py", "SpaNet", ()),
+    ("spanet.model", PACKAGE / "spanet" / "models.py", "SpaNet", ()),
     ("neutron_stars.model", PACKAGE / "neutron_stars" / "model.py", "StarSetRegressor", ("n_outputs",)),
 )
 JET_SIZES = ("n_features", "n_classes")

@@ -24,8 +24,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from attnphys.files import atomic_path
-from attnphys.jets.physics_study import BASES
 from attnphys.jets.prong_classes import CLASS_NAMES
+from attnphys.jets.study.physics_study import BASES
 
 log = logging.getLogger(__name__)
 

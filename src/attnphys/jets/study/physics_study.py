@@ -15,7 +15,7 @@ named variant of them, ``VARIANTS``), clusters each event at four levels
 into anti-kT R = 1.2 jets, keeps every one of the two leading jets that passes the pT and
 mass windows and is truth-matched (the pipeline's definition, ``attnphys.jets.ingest``),
 and computes tau_N^(beta) (N = 1..8, beta = 0.5, 1, 2) with each axis choice of
-``attnphys.jets.nsubjettiness.AXES``. ``attnphys jets diagnosis`` (``attnphys.jets.diagnosis``)
+``attnphys.jets.nsubjettiness.AXES``. ``attnphys jets diagnosis`` (``attnphys.jets.study.diagnosis``)
 scores each configuration with a fixed-capacity reference classifier.
 
 Variants of the class definitions (``VARIANTS``; each changes only the settings named):
