@@ -1,8 +1,10 @@
 """The ``attnphys`` command line: one subcommand per pipeline stage.
 
-Each area registers its own subcommands (``attnphys jets generate ...``,
-``attnphys spanet evaluate ...``) through a ``register(subparsers)`` function in its
-``cli`` module, so the workflow rules and a user at the shell run the same code.
+Every area registers its subcommands the same way (``attnphys jets generate ...``,
+``attnphys spanet evaluate ...``): its ``cli`` module maps each subcommand to the stage
+module of the same name (``STAGES``) and ``register(subparsers, stage)`` imports only the
+requested stage's module, whose ``add_cli`` adds the parser; the workflow rules and a user at
+the shell run the same code.
 
 Any failure of a stage is one logged line and exit status 2: bad input (ValueError,
 FileNotFoundError, ``attnphys.validate.BadInput``) with its own message, anything else
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import inspect
 import logging
 import os
 import signal
@@ -49,10 +50,7 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
         mod = importlib.import_module(module)
         area = areas.add_parser(name, help=(mod.__doc__ or name).strip().splitlines()[0])
         stage = requested[1] if len(requested) > 1 else None
-        if "stage" in inspect.signature(mod.register).parameters:
-            mod.register(area.add_subparsers(dest="stage", required=True), stage=stage)
-        else:
-            mod.register(area.add_subparsers(dest="stage", required=True))
+        mod.register(area.add_subparsers(dest="stage", required=True), stage=stage)
     return parser
 
 

@@ -16,11 +16,10 @@ import yaml
 
 from attnphys.cli import main
 from attnphys.seeding import MASTER_SEED
-from attnphys.spanet.cli import TRAIN_DEFAULTS
 from attnphys.spanet.h5layout import PARTONS, TOPS, read_h5, write_h5
 from attnphys.spanet.models import MODELS, assign
 from attnphys.spanet.predict import predict_assignments
-from attnphys.spanet.train import spanet_assign, train_spanet
+from attnphys.spanet.train import TRAIN_DEFAULTS, spanet_assign, train_spanet
 from attnphys.train import TrainConfig
 from attnphys.train.record import load_model
 

@@ -39,7 +39,7 @@ rule jets_curve_train:
         schedule=JETS["train"]["schedule"],
         patience=JETS["train"]["patience"],
         bucket_pool=JETS["train"]["bucket_pool"],
-        base_seed=config["seed"],
+        seed=config["seed"],
         device=config["device"],
         classes=JETS["classes"],
     threads: JETS["threads"]
@@ -50,8 +50,8 @@ rule jets_curve_train:
     conda:
         CONDA_ENV
     shell:
-        "{params.attnphys} jets train --model {wildcards.model} --seed {wildcards.seed}"
-        " --base-seed {params.base_seed} --train {input.train:q} --val {input.val:q}"
+        "{params.attnphys} jets train --model {wildcards.model} --replica {wildcards.seed}"
+        " --seed {params.seed} --train {input.train:q} --val {input.val:q}"
         " --out-model {output.model:q} --out-history {output.history:q} --classes {params.classes}"
         " --train-fraction {wildcards.fraction} {params.frame_flags}"
         " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr}"
@@ -108,7 +108,7 @@ rule jets_curve_trees:
         seed=alternatives(JETS["seeds"]),
     params:
         attnphys=ATTNPHYS,
-        base_seed=config["seed"],
+        seed=config["seed"],
     threads: 1
     resources:
         mem_mb=mem_mb("jets_curve_trees", jets_train_size()),
@@ -117,7 +117,7 @@ rule jets_curve_trees:
         CONDA_ENV
     shell:
         "OMP_NUM_THREADS={threads} {params.attnphys} jets trees --train {input.train:q} --test {input.test:q}"
-        " --out-metrics {output.metrics:q} --seed {wildcards.seed} --base-seed {params.base_seed}"
+        " --out-metrics {output.metrics:q} --replica {wildcards.seed} --seed {params.seed}"
         " --train-fraction {wildcards.fraction} > {log:q} 2>&1"
 
 

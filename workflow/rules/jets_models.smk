@@ -34,7 +34,7 @@ rule jets_train:
         bucket_pool=JETS["train"]["bucket_pool"],
         compile="--compile" if JETS["train"]["compile"] else "",
         frame_flags=lambda w: jets_frame_flags(w.model, jets_main_frame()),
-        base_seed=config["seed"],
+        seed=config["seed"],
         classes=JETS["classes"],
         device=config["device"],
     threads: JETS["threads"]
@@ -45,8 +45,8 @@ rule jets_train:
     conda:
         CONDA_ENV
     shell:
-        "{params.attnphys} jets train --model {wildcards.model} --seed {wildcards.seed}"
-        " --base-seed {params.base_seed} --train {input.train:q} --val {input.val:q}"
+        "{params.attnphys} jets train --model {wildcards.model} --replica {wildcards.seed}"
+        " --seed {params.seed} --train {input.train:q} --val {input.val:q}"
         " --out-model {output.model:q} --out-history {output.history:q} --classes {params.classes}"
         " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr}"
         " --weight-decay {params.weight_decay} --warmup-frac {params.warmup_frac}"

@@ -65,7 +65,7 @@ def _report(args: argparse.Namespace) -> None:
                  args.out_confusion, args.out_displays, args.out_attention)
 
 
-def register(subparsers) -> None:
+def register(subparsers, stage: str | None = None) -> None:
     p = subparsers.add_parser("simulate", help="interactions (Pythia for DIS and tau) -> detector -> hits Parquet")
     p.add_argument("--events-per-class", type=int, required=True)
     p.add_argument("--seed", type=int, required=True)

@@ -71,7 +71,7 @@ def _report(args: argparse.Namespace) -> None:
                  _prior(args), Path(args.out_summary), Path(args.out_report))
 
 
-def register(subparsers) -> None:
+def register(subparsers, stage: str | None = None) -> None:
     p = subparsers.add_parser("dataset", help="sample EOS from the prior, solve M-R, draw noisy stars (Parquet)")
     p.add_argument("--n-samples", type=int, required=True)
     p.add_argument("--n-stars", type=int, required=True, help="stars drawn per EOS (the largest count compared)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pandas as pd
 from attnphys.files import atomic_path
 from attnphys.markdown import markdown_table
 from attnphys.spanet.metrics import BINS, COLUMNS
+from attnphys.stage_options import add_output
 from attnphys.validate.json_files import read_json
 
 # The seed talk's table (arXiv:2010.09206): (event, eps2, eps1) in percent per jet bin.
@@ -125,3 +127,19 @@ def write_report(chi2_csv: Path, spanet_csv: Path, out: Path, dataset_json: Path
     with atomic_path(out) as tmp:
         tmp.write_text(text)
     return text
+
+
+def _run(args: argparse.Namespace) -> None:
+    write_report(args.chi2, args.spanet, args.out, args.dataset, args.history, args.out_efficiency, args.out_curves)
+
+
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("report", help="chi2 and SPA-NET side by side with the talk's table")
+    p.add_argument("--chi2", type=Path, required=True, help="summary.csv of chi2")
+    p.add_argument("--spanet", type=Path, required=True, help="summary.csv of SPA-NET")
+    p.add_argument("--dataset", type=Path, help="dataset.json of `attnphys spanet dataset` (default: none)")
+    p.add_argument("--history", type=Path, help="history.csv of training (default: none)")
+    p.add_argument("--out", type=Path, required=True, help="report.md to write")
+    add_output(p, "efficiency", "efficiency by jet multiplicity PNG to write (default: none)", required=False)
+    add_output(p, "curves", "training curves PNG to write, needs --history (default: none)", required=False)
+    p.set_defaults(func=_run)

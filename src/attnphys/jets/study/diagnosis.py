@@ -26,6 +26,7 @@ from tqdm import tqdm
 from attnphys.files import atomic_path
 from attnphys.jets.prong_classes import CLASS_NAMES
 from attnphys.jets.study.physics_study import BASES
+from attnphys.stage_options import add_seed_option
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +193,7 @@ def add_cli(subparsers) -> None:
     parser = subparsers.add_parser("diagnosis", help="physics study: the diagnosis table")
     parser.add_argument("--inputs", nargs="+", required=True, type=Path, help="study Parquet files")
     parser.add_argument("--jets-per-class", type=int, default=400)
-    parser.add_argument("--seed", type=int, required=True)
+    add_seed_option(parser, required=True)
     parser.add_argument("--folds", type=int, default=3, help="cross-validation folds")
     parser.add_argument("--out", required=True, type=Path, help="CSV (a .md twin is written beside)")
     parser.set_defaults(func=_run_table)

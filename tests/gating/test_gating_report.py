@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from attnphys.cli import main
-from attnphys.gating.report import read_capacity, read_xor, write_capacity, write_report
+from attnphys.gating.capacity import write_capacity
+from attnphys.gating.report import read_capacity, read_xor, write_report
 
 
 def test_capacity_cli_writes_csv(tmp_path):
