@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from attnphys.files import atomic_path
+from attnphys.files import atomic_path, existing
 from attnphys.jets.prong_classes import CLASS_NAMES
 from attnphys.jets.study.physics_study import BASES
 from attnphys.stage_options import add_seed_option
@@ -179,7 +179,7 @@ def markdown(table: pd.DataFrame) -> str:
 
 
 def _run_table(args: argparse.Namespace) -> int:
-    frame = pd.concat([pd.read_parquet(p) for p in args.inputs], ignore_index=True)
+    frame = pd.concat([pd.read_parquet(existing(p, "study Parquet file")) for p in args.inputs], ignore_index=True)
     table = diagnosis(frame, args.jets_per_class, args.seed, folds=args.folds)
     with atomic_path(args.out) as tmp:
         table.to_csv(tmp, index=False)
