@@ -24,6 +24,7 @@ TALK = {
 TALK_RUNTIME_MS = {"chi2": 369.0, "spanet": 4.4}
 METRICS = ("event_eff", "top2_eff", "top1_eff")
 LABELS = {"6": "6", "7": "7", ">=8": "≥ 8", "inclusive": "Inclusive"}
+HISTORY_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
 
 
 def read_summary(path: Path, method: str) -> pd.DataFrame:
@@ -42,6 +43,18 @@ def read_summary(path: Path, method: str) -> pd.DataFrame:
     if absent:
         raise ValueError(f"{path}: column njets lacks bin(s) {absent}")
     return table
+
+
+def read_history(path: Path) -> pd.DataFrame:
+    """The ``history.csv`` of ``attnphys spanet train``, checked for the columns the report uses."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: missing training history")
+    history = pd.read_csv(path)
+    missing = [c for c in HISTORY_COLUMNS if c not in history.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {missing}")
+    return history
 
 
 def _cell(value: float, talk: float) -> str:
@@ -111,7 +124,7 @@ def write_report(chi2_csv: Path, spanet_csv: Path, out: Path, dataset_json: Path
     from attnphys.spanet.figure import plot_efficiency_by_jets, plot_training_curves
 
     dataset = read_json(dataset_json, "SPA-NET dataset summary") if dataset_json else None
-    history = pd.read_csv(history_csv) if history_csv else None
+    history = read_history(history_csv) if history_csv else None
     if curves_png is not None and history is None:
         raise ValueError("--out-curves: needs --history")
     chi2, spanet = read_summary(chi2_csv, "chi2"), read_summary(spanet_csv, "spanet")
