@@ -54,6 +54,14 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     return parser
 
 
+def stage_parser(area: str, stage: str) -> argparse.ArgumentParser:
+    """The parser of ``attnphys <area> <stage>`` (its options, defaults and help)."""
+    parser = build_parser([area, stage])
+    areas = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    stages = next(a for a in areas.choices[area]._actions if isinstance(a, argparse._SubParsersAction))
+    return stages.choices[stage]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(argv)
