@@ -56,7 +56,7 @@ rule jets_diagnosis:
     shell:
         "OMP_NUM_THREADS={threads} {params.attnphys} jets diagnosis --inputs {input:q}"
         " --jets-per-class {params.jets_per_class} --seed {params.seed}"
-        " --out {output.table:q} > {log:q} 2>&1"
+        " --out {output.table:q} --out-markdown {output.markdown:q} > {log:q} 2>&1"
 
 
 rule jets_study:

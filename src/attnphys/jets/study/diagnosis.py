@@ -26,7 +26,7 @@ from tqdm import tqdm
 from attnphys.files import atomic_path, existing
 from attnphys.jets.prong_classes import CLASS_NAMES
 from attnphys.jets.study.physics_study import BASES
-from attnphys.stage_options import add_seed_option
+from attnphys.stage_options import add_output, add_seed_option
 
 log = logging.getLogger(__name__)
 
@@ -178,14 +178,21 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _run_table(args: argparse.Namespace) -> int:
-    frame = pd.concat([pd.read_parquet(existing(p, "study Parquet file")) for p in args.inputs], ignore_index=True)
-    table = diagnosis(frame, args.jets_per_class, args.seed, folds=args.folds)
-    with atomic_path(args.out) as tmp:
+def write_diagnosis(inputs: list[Path], jets_per_class: int, seed: int, folds: int, out: Path,
+                    out_markdown: Path) -> pd.DataFrame:
+    """The diagnosis table of the study samples ``inputs``: CSV ``out`` and markdown ``out_markdown``."""
+    frame = pd.concat([pd.read_parquet(existing(p, "study Parquet file")) for p in inputs], ignore_index=True)
+    table = diagnosis(frame, jets_per_class, seed, folds=folds)
+    with atomic_path(out) as tmp:
         table.to_csv(tmp, index=False)
-    with atomic_path(Path(args.out).with_suffix(".md")) as tmp:
+    with atomic_path(out_markdown) as tmp:
         tmp.write_text(markdown(table))
-    print(markdown(table))
+    return table
+
+
+def _run_table(args: argparse.Namespace) -> int:
+    print(markdown(write_diagnosis(args.inputs, args.jets_per_class, args.seed, args.folds, args.out,
+                                   args.out_markdown)))
     return 0
 
 
@@ -195,5 +202,6 @@ def add_cli(subparsers) -> None:
     parser.add_argument("--jets-per-class", type=int, default=400)
     add_seed_option(parser, required=True)
     parser.add_argument("--folds", type=int, default=3, help="cross-validation folds")
-    parser.add_argument("--out", required=True, type=Path, help="CSV (a .md twin is written beside)")
+    parser.add_argument("--out", required=True, type=Path, help="diagnosis CSV to write")
+    add_output(parser, "markdown", "the same table as markdown, to write")
     parser.set_defaults(func=_run_table)
