@@ -35,7 +35,6 @@ import pandas as pd
 from tqdm import tqdm
 
 from attnphys.files import atomic_path
-from attnphys.stage_options import add_output
 
 # Truth tables are uint64 (2^n <= 64 bits); the enumeration box (2B+1)^(n+1) and the
 # 2^(2^n)-entry membership map of the gated class are what limit n in practice.
