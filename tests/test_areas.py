@@ -35,8 +35,10 @@ READ_NO_FILE = {("jets", "generate"), ("jets", "study"), ("spanet", "generate"),
                 ("gating", "xor"), ("neutrino", "simulate"), ("neutron-stars", "dataset")}
 
 # Values of required options that are neither files nor numbers nor choices, where the stage
-# checks them before it opens its files.
-VALUES = {("jets", "ingest"): {"cls": "4q"}}
+# checks them before it opens its files (a repeated option takes each value once).
+PRIOR = ["gamma0=0.75,1.55", "gamma1=-0.2,0.05"]
+VALUES = {("jets", "ingest"): {"cls": ["4q"]}, ("neutron-stars", "fit"): {"prior": PRIOR},
+          ("neutron-stars", "report"): {"prior": PRIOR}}
 
 # Old names of shared options: the model file is --checkpoint, the master seed --seed.
 RETIRED = {"--model-file", "--model-path", "--base-seed"}
@@ -101,7 +103,7 @@ def test_options_use_the_shared_names(area, stage):
             assert action.type is Path, flag
 
 
-def _argv(parser: argparse.ArgumentParser, tmp_path: Path, given: dict[str, str]) -> tuple[list[str], list[str]]:
+def _argv(parser: argparse.ArgumentParser, tmp_path: Path, given: dict[str, list[str]]) -> tuple[list[str], list[str]]:
     """Arguments filling every required option: a choice, a number, an output under
     ``tmp_path/out``, a missing file under ``tmp_path`` (a Path, or "file" in its help),
     else ``given`` or a word; and those missing files."""
@@ -112,7 +114,10 @@ def _argv(parser: argparse.ArgumentParser, tmp_path: Path, given: dict[str, str]
         name = action.dest.replace("_", "-")
         count = action.nargs if isinstance(action.nargs, int) else 1
         if action.dest in given:
-            args = [given[action.dest]]
+            if isinstance(action, argparse._AppendAction):
+                argv += [token for value in given[action.dest] for token in (action.option_strings[0], value)]
+                continue
+            args = given[action.dest]
         elif action.choices is not None:
             args = [str(next(iter(action.choices)))] * count
         elif action.type is not None and action.type is not Path and action.type(str(count)) == count:
