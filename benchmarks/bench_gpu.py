@@ -64,7 +64,7 @@ from attnphys.jets.models import MODELS as JET_MODELS
 from attnphys.jets.models import PAPER_SIZES, count_parameters
 from attnphys.jets.train import train_seed as jets_train_seed
 from attnphys.jets.train import train_tagger
-from attnphys.seeding import MASTER_SEED, integer
+from attnphys.seeding import MASTER_SEED, run_seed
 from attnphys.train import TrainConfig
 from attnphys.train.record import load_model
 
@@ -144,7 +144,7 @@ def spanet_runs(train: Path, val: Path, args: argparse.Namespace) -> list[Run]:
     def stage(model_path, history_path, config):
         return train_spanet(train, val, model_path, history_path, config, {})
 
-    config = train_config(area_settings("spanet"), args, integer(MASTER_SEED, "spanet", "train"))
+    config = train_config(area_settings("spanet"), args, run_seed(MASTER_SEED, "spanet"))
     return [Run("spanet", "spanet", rows, config, stage, MODELS)]
 
 
