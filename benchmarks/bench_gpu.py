@@ -136,7 +136,7 @@ def jets_runs(folder: Path, args: argparse.Namespace) -> list[Run]:
 
 def spanet_runs(train: Path, val: Path, args: argparse.Namespace) -> list[Run]:
     from attnphys.spanet.h5layout import read_h5
-    from attnphys.spanet.model import MODELS
+    from attnphys.spanet.models import MODELS
     from attnphys.spanet.train import train_spanet, trainable
 
     rows = len(trainable(read_h5(train)))
@@ -144,7 +144,7 @@ def spanet_runs(train: Path, val: Path, args: argparse.Namespace) -> list[Run]:
     def stage(model_path, history_path, config):
         return train_spanet(train, val, model_path, history_path, config, {})
 
-    config = train_config(area_settings("spanet"), args, integer(MASTER_SEED, "spanet", "train"))
+    config = train_config(area_settings("spanet"), args, run_seed(MASTER_SEED, "spanet"))
     return [Run("spanet", "spanet", rows, config, stage, MODELS)]
 
 

@@ -21,7 +21,7 @@ import torch
 
 from attnphys.spanet.chi2 import chi2_assign
 from attnphys.spanet.h5layout import MatchingData
-from attnphys.spanet.model import MODELS, SpaNet, assign, jet_features
+from attnphys.spanet.models import MODELS, SpaNet, assign, jet_features
 from attnphys.train.record import load_model
 
 TALK_MS = {"chi2": 369.0, "spanet": 4.4}

@@ -19,7 +19,7 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from attnphys.jets.learning_curve import fit_curve, onset_of, onset_sentence
+from attnphys.jets.study.learning_curve import fit_curve, onset_of, onset_sentence
 
 HL_MODELS = ("hl_dnn", "trees")  # trained on mass and tau_N: no tower frame
 

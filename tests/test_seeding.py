@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 import pytest
 
-from attnphys.seeding import SEED_MAX, generator, integer, integers, pythia_and_detector, stream
+from attnphys.seeding import MASTER_SEED, SEED_MAX, generator, integer, integers, pythia_and_detector, run_seed, stream
 
 
 def test_a_stream_is_its_keys_and_nothing_else():
@@ -35,3 +35,20 @@ def test_pythia_seeds_are_in_range_and_chunks_differ():
 def test_negative_or_non_integer_entropy_is_refused(bad):
     with pytest.raises(ValueError, match="non-negative integers"):
         stream(*bad)
+
+
+def test_run_seed_keeps_the_keys_every_area_trained_with():
+    # The values of the training runs before run_seed existed: jets keyed ("jets", "train",
+    # model, replica), SPA-NET ("spanet", "train"), the neutron stars ("neutron_stars", "train", stars).
+    assert run_seed(MASTER_SEED, "jets", "pfn", 0) == integer(MASTER_SEED, "jets", "train", "pfn", 0) == 782937030
+    assert run_seed(MASTER_SEED, "jets", "pfn", 1) == 4226761941
+    assert run_seed(MASTER_SEED, "spanet") == integer(MASTER_SEED, "spanet", "train") == 1116660012
+    assert run_seed(7, "neutron_stars", 3) == 2191483195
+
+
+def test_run_seeds_differ_by_replica_model_area_and_master_seed():
+    runs = [(seed, area, *run) for seed in (0, MASTER_SEED) for area, run in
+            (("jets", ("pfn", 0)), ("jets", ("pfn", 1)), ("jets", ("hl_dnn", 0)), ("neutrino", ("pfn", 0)),
+             ("spanet", ()))]
+    seeds = [run_seed(*run) for run in runs]
+    assert len(set(seeds)) == len(runs) and all(0 <= s < 2**32 for s in seeds)

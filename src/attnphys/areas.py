@@ -47,7 +47,7 @@ AREAS: tuple[Area, ...] = (
     Area("jets", "jets", "attnphys.jets.cli", "attnphys.jets.plan", "Extreme-jet tagging",
          ModelSettings("jets.model_params.{model}", "attnphys.jets.models", sizes=("n_features", "n_classes"))),
     Area("spanet", "spanet", "attnphys.spanet.cli", "attnphys.spanet.plan", "Jet-parton matching",
-         ModelSettings("spanet.model", "attnphys.spanet.model", "SpaNet")),
+         ModelSettings("spanet.model", "attnphys.spanet.models", "SpaNet")),
     Area("gating", "gating", "attnphys.gating.cli", "attnphys.gating.plan", "Attention as gating"),
     Area("neutron_stars", "neutron-stars", "attnphys.neutron_stars.cli", "attnphys.neutron_stars.plan",
          "Neutron-star equation of state",

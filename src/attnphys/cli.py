@@ -1,8 +1,10 @@
 """The ``attnphys`` command line: one subcommand per pipeline stage.
 
-Each area registers its own subcommands (``attnphys jets generate ...``,
-``attnphys spanet evaluate ...``) through a ``register(subparsers)`` function in its
-``cli`` module, so the workflow rules and a user at the shell run the same code.
+Every area registers its subcommands the same way (``attnphys jets generate ...``,
+``attnphys spanet evaluate ...``): its ``cli`` module maps each subcommand to the stage
+module of the same name (``STAGES``) and ``register(subparsers, stage)`` imports only the
+requested stage's module, whose ``add_cli`` adds the parser; the workflow rules and a user at
+the shell run the same code.
 
 Any failure of a stage is one logged line and exit status 2: bad input (ValueError,
 FileNotFoundError, ``attnphys.validate.BadInput``) with its own message, anything else
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import inspect
 import logging
 import os
 import signal
@@ -49,11 +50,16 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
         mod = importlib.import_module(module)
         area = areas.add_parser(name, help=(mod.__doc__ or name).strip().splitlines()[0])
         stage = requested[1] if len(requested) > 1 else None
-        if "stage" in inspect.signature(mod.register).parameters:
-            mod.register(area.add_subparsers(dest="stage", required=True), stage=stage)
-        else:
-            mod.register(area.add_subparsers(dest="stage", required=True))
+        mod.register(area.add_subparsers(dest="stage", required=True), stage=stage)
     return parser
+
+
+def stage_parser(area: str, stage: str) -> argparse.ArgumentParser:
+    """The parser of ``attnphys <area> <stage>`` (its options, defaults and help)."""
+    parser = build_parser([area, stage])
+    areas = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    stages = next(a for a in areas.choices[area]._actions if isinstance(a, argparse._SubParsersAction))
+    return stages.choices[stage]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,7 +35,7 @@ def add_replica_option(parser: argparse.ArgumentParser) -> None:
 def add_checkpoint_option(parser: argparse.ArgumentParser, area: str, required: bool = True) -> None:
     """``--checkpoint``: the model file of ``attnphys <area> train``."""
     parser.add_argument("--checkpoint", type=Path, required=required,
-                        help=f"model.pt of `attnphys {area} train`")
+                        help=f"model.pt of `attnphys {area} train`" + ("" if required else " (default: none)"))
 
 
 def add_output(parser: argparse.ArgumentParser, what: str, help: str, required: bool = True, **kwargs) -> None:

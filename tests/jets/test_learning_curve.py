@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attnphys.jets.learning_curve import (
+from attnphys.jets.study.learning_curve import (
     TABLE_COLUMNS,
     Fit,
     CurveFiles,

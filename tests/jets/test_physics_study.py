@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attnphys.jets.diagnosis import flat_weights, score, variant_rows
 from attnphys.jets.nsubjettiness import AXES
-from attnphys.jets.physics_study import LEVELS, class_settings, study_chunk
 from attnphys.jets.prong_classes import prong_class
+from attnphys.jets.study.diagnosis import flat_weights, score, variant_rows
+from attnphys.jets.study.physics_study import LEVELS, class_settings, study_chunk
 
 
 def test_variant_replaces_only_the_named_settings():

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from attnphys.spanet.model import (
+from attnphys.spanet.models import (
     SpaNet,
     SymmetricTensorAttention,
     assign,

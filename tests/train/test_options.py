@@ -7,17 +7,14 @@ import argparse
 
 import pytest
 
-from attnphys.cli import build_parser
+from attnphys.cli import stage_parser
 
 STAGES = [("jets", "train"), ("jets", "evaluate"), ("spanet", "train"), ("spanet", "evaluate"),
           ("neutron-stars", "train"), ("neutron-stars", "predict"), ("neutrino", "train"), ("neutrino", "evaluate")]
 
 
 def _options(area: str, stage: str) -> dict[str, argparse.Action]:
-    parser = build_parser([area, stage])
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[area]
-    stage_parser = next(a for a in sub._actions if isinstance(a, argparse._SubParsersAction)).choices[stage]
-    return {opt: action for action in stage_parser._actions for opt in action.option_strings}
+    return {opt: action for action in stage_parser(area, stage)._actions for opt in action.option_strings}
 
 
 @pytest.mark.parametrize(("area", "stage"), STAGES)

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from attnphys.neutron_stars.models import StarSetRegressor
-from attnphys.spanet.model import SpaNet
+from attnphys.spanet.models import SpaNet
 from attnphys.train.params import construct
 
 

@@ -39,7 +39,7 @@ def test_every_job_declares_its_resources_and_heavy_jobs_a_benchmark(every_job):
 
 
 def test_the_diagnosis_job_is_sized_by_the_rows_of_its_table(every_job):
-    from attnphys.jets.diagnosis import DIAGNOSIS
+    from attnphys.jets.study.diagnosis import DIAGNOSIS
     from attnphys.resources import runtime
 
     _, jobs = every_job

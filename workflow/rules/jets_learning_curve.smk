@@ -32,7 +32,7 @@ rule jets_curve_train:
         model_params=lambda w: JETS_PLAN.params_json(w.model),
         frame_flags=lambda w: frame_flags(w.model, w.frame),
         train=JETS_PLAN.train_json(with_compile=False),
-        base_seed=config["seed"],
+        seed=config["seed"],
         device=config["device"],
         classes=JETS["classes"],
     threads: JETS["threads"]
@@ -43,8 +43,8 @@ rule jets_curve_train:
     conda:
         CONDA_ENV
     shell:
-        "{params.attnphys} jets train --model {wildcards.model} --seed {wildcards.seed}"
-        " --base-seed {params.base_seed} --train {input.train:q} --val {input.val:q}"
+        "{params.attnphys} jets train --model {wildcards.model} --replica {wildcards.seed}"
+        " --seed {params.seed} --train {input.train:q} --val {input.val:q}"
         " --out-model {output.model:q} --out-history {output.history:q} --classes {params.classes}"
         " --train-fraction {wildcards.fraction} {params.frame_flags} --train-json {params.train:q}"
         " --params {params.model_params:q} --threads {threads} --device {params.device}"
@@ -98,7 +98,7 @@ rule jets_curve_trees:
         seed=alternatives(JETS["seeds"]),
     params:
         attnphys=ATTNPHYS,
-        base_seed=config["seed"],
+        seed=config["seed"],
     threads: 1
     resources:
         mem_mb=mem_mb("jets_curve_trees", JETS_PLAN.split_size("train")),
@@ -107,7 +107,7 @@ rule jets_curve_trees:
         CONDA_ENV
     shell:
         "OMP_NUM_THREADS={threads} {params.attnphys} jets trees --train {input.train:q} --test {input.test:q}"
-        " --out-metrics {output.metrics:q} --seed {wildcards.seed} --base-seed {params.base_seed}"
+        " --out-metrics {output.metrics:q} --replica {wildcards.seed} --seed {params.seed}"
         " --train-fraction {wildcards.fraction} > {log:q} 2>&1"
 
 

@@ -26,7 +26,7 @@ rule jets_train:
         model_params=lambda w: JETS_PLAN.params_json(w.model),
         train=JETS_PLAN.train_json(with_compile=True),
         frame_flags=lambda w: frame_flags(w.model, JETS_PLAN.main_frame()),
-        base_seed=config["seed"],
+        seed=config["seed"],
         classes=JETS["classes"],
         device=config["device"],
     threads: JETS["threads"]
@@ -37,8 +37,8 @@ rule jets_train:
     conda:
         CONDA_ENV
     shell:
-        "{params.attnphys} jets train --model {wildcards.model} --seed {wildcards.seed}"
-        " --base-seed {params.base_seed} --train {input.train:q} --val {input.val:q}"
+        "{params.attnphys} jets train --model {wildcards.model} --replica {wildcards.seed}"
+        " --seed {params.seed} --train {input.train:q} --val {input.val:q}"
         " --out-model {output.model:q} --out-history {output.history:q} --classes {params.classes}"
         " --train-json {params.train:q} {params.frame_flags} --params {params.model_params:q}"
         " --threads {threads} --device {params.device}"

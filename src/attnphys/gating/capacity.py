@@ -20,15 +20,21 @@ The counts are OEIS A000609: 4, 14, 104, 1882, 94572 for n = 1..5.
 
 Output gating of one threshold unit by another on the same inputs, ``O = O_1 O_2`` with
 ``O_1, O_2`` in {0, 1}, realises exactly the pairwise ANDs ``{f & g : f, g threshold}``.
+The stage ``attnphys gating capacity`` (:func:`write_capacity`) writes these counts as a CSV.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
+import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
+
+from attnphys.files import atomic_path
 
 # Truth tables are uint64 (2^n <= 64 bits); the enumeration box (2B+1)^(n+1) and the
 # 2^(2^n)-entry membership map of the gated class are what limit n in practice.
@@ -153,3 +159,24 @@ def capacity_table(max_n: int, progress: bool = False) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=CAPACITY_COLUMNS)
+
+
+def write_capacity(max_n: int, out: str | os.PathLike, progress: bool = True) -> pd.DataFrame:
+    """Exact counts for n = 1..max_n written to ``out`` (CSV with CAPACITY_COLUMNS)."""
+    if not 1 <= max_n <= MAX_GATED_N:
+        raise ValueError(f"gating.max_n (--max-n) = {max_n}: must be in 1..{MAX_GATED_N}")
+    table = capacity_table(max_n, progress=progress)
+    with atomic_path(out) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.6f")
+    return table
+
+
+def _run(args: argparse.Namespace) -> None:
+    write_capacity(args.max_n, args.out)
+
+
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("capacity", help="exact counts of threshold and output-gated Boolean functions")
+    p.add_argument("--max-n", type=int, required=True, help=f"largest number of inputs (1..{MAX_GATED_N})")
+    p.add_argument("--out", type=Path, required=True, help="capacity CSV to write")
+    p.set_defaults(func=_run)

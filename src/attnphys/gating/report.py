@@ -1,7 +1,8 @@
-"""Stages of the gating area that need no torch: the capacity table and the markdown report."""
+"""The gating report: the capacity table, the XOR demo and its figure as one markdown page."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 from pathlib import Path
@@ -9,27 +10,12 @@ from pathlib import Path
 import pandas as pd
 
 from attnphys.files import atomic_path
+from attnphys.gating.capacity import CAPACITY_COLUMNS, muroga_bound
 from attnphys.markdown import markdown_table
-from attnphys.gating.capacity import (
-    CAPACITY_COLUMNS,
-    MAX_GATED_N,
-    capacity_table,
-    muroga_bound,
-)
 
 XOR_KEYS = (
     "seed", "epochs", "lr", "inputs", "best_threshold_agreement", "construction", "gated", "single"
 )
-
-
-def write_capacity(max_n: int, out: str | os.PathLike, progress: bool = True) -> pd.DataFrame:
-    """Exact counts for n = 1..max_n written to ``out`` (CSV with CAPACITY_COLUMNS)."""
-    if not 1 <= max_n <= MAX_GATED_N:
-        raise ValueError(f"gating.max_n (--max-n) = {max_n}: must be in 1..{MAX_GATED_N}")
-    table = capacity_table(max_n, progress=progress)
-    with atomic_path(out) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.6f")
-    return table
 
 
 def read_capacity(path: str | os.PathLike) -> pd.DataFrame:
@@ -151,3 +137,16 @@ Baldi and Vershynin): gating doubles the leading term within a single layer.
     with atomic_path(out) as tmp:
         tmp.write_text(text)
     return text
+
+
+def _run(args: argparse.Namespace) -> None:
+    write_report(args.capacity, args.xor, args.figure, args.out)
+
+
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("report", help="markdown report of the gating area")
+    p.add_argument("--capacity", type=Path, required=True, help="capacity CSV of `attnphys gating capacity`")
+    p.add_argument("--xor", type=Path, required=True, help="XOR summary JSON of `attnphys gating xor`")
+    p.add_argument("--figure", type=Path, required=True, help="XOR decision-region PNG of `attnphys gating xor`")
+    p.add_argument("--out", type=Path, required=True, help="report markdown to write")
+    p.set_defaults(func=_run)

@@ -6,22 +6,28 @@ OR = H(x1 + x2 - 0.5) and NAND = H(1.5 - x1 - x2) (Baldi and Vershynin, arXiv:22
 The demo fits the product of two sigmoid units to the four XOR points by gradient descent,
 next to a single sigmoid unit fitted the same way, both through the shared engine
 :func:`attnphys.train.fit` (full batch, Adam without weight decay, cosine decay to
-``XOR_MIN_LR_FRAC`` of the rate, no early stopping).
+``XOR_MIN_LR_FRAC`` of the rate, no early stopping). The stage ``attnphys gating xor``
+(:func:`write_xor_demo`) writes the summary JSON and the decision-region figure.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import tempfile
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
 from tqdm import tqdm
 
+from attnphys.files import atomic_path
 from attnphys.gating.capacity import input_points, threshold_functions, unpack_tables
 from attnphys.gating.layers import OutputGating, SigmoidUnit, ThresholdUnit
 from attnphys.seeding import integers
+from attnphys.stage_options import add_output, add_seed_option
 from attnphys.train import TensorSet, TrainConfig, fit, load_weights
 
 # The four inputs in truth-table order (row r has x_i = (r >> i) & 1) and XOR's values there.
@@ -140,3 +146,63 @@ def xor_demo(
         gated.append(fit_xor(gated_sigmoid_unit(), s, epochs, lr))
         single.append(fit_xor(single_sigmoid_unit(), s, epochs, lr))
     return gated, single
+
+
+def write_xor_demo(
+    seed: int,
+    count: int,
+    epochs: int,
+    out_json: str | os.PathLike,
+    out_figure: str | os.PathLike,
+    lr: float = XOR_LR,
+    progress: bool = True,
+) -> dict:
+    """Exact OR-gated-by-NAND check plus ``count`` fits of each model (through
+    :func:`attnphys.train.fit`, checkpoints in temporary directories); summary JSON and figure."""
+    from attnphys.gating.figure import plot_decision_regions  # matplotlib, and it imports this module
+
+    torch.set_num_threads(1)
+    gated, single = xor_demo(seed, count, epochs, lr, progress=progress)
+    with torch.no_grad():
+        construction = {
+            "or": or_unit()(XOR_INPUTS).int().tolist(),
+            "nand": nand_unit()(XOR_INPUTS).int().tolist(),
+            "xor": xor_by_gating()(XOR_INPUTS).int().tolist(),
+        }
+    summary = {
+        "seed": seed,
+        "epochs": epochs,
+        "lr": lr,
+        "schedule": "cosine",
+        "min_lr_frac": XOR_MIN_LR_FRAC,
+        "inputs": XOR_INPUTS.int().tolist(),
+        "best_threshold_agreement": best_threshold_agreement(),
+        "construction": construction,
+        "gated": [{"seed": f.seed, "accuracy": f.accuracy, "loss": f.loss} for f in gated],
+        "single": [{"seed": f.seed, "accuracy": f.accuracy, "loss": f.loss} for f in single],
+    }
+    panels = [
+        ("exact: H(x1+x2-0.5) * H(1.5-x1-x2)", xor_by_gating()),
+        (f"trained gated layer, seed 1 (acc {gated[0].accuracy:.0%})", gated[0].model),
+        (f"single threshold unit OR = H(x1+x2-0.5) (acc {accuracy(or_unit()):.0%})", or_unit()),
+        (f"trained single sigmoid unit, seed 1 (acc {single[0].accuracy:.0%})", single[0].model),
+    ]
+    plot_decision_regions(panels, out_figure)
+    with atomic_path(out_json) as tmp:
+        tmp.write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def _run(args: argparse.Namespace) -> None:
+    write_xor_demo(args.seed, args.seeds, args.epochs, args.out_json, args.out_figure, lr=args.lr)
+
+
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("xor", help="XOR = OR gated by NAND, and the training demo")
+    add_seed_option(p, required=True)
+    p.add_argument("--seeds", type=int, required=True, help="number of training seeds")
+    p.add_argument("--epochs", type=int, required=True, help="full-batch Adam steps per fit")
+    p.add_argument("--lr", type=float, required=True, help="Adam learning rate")
+    add_output(p, "json", "summary JSON to write")
+    add_output(p, "figure", "decision-region PNG to write")
+    p.set_defaults(func=_run)

@@ -22,6 +22,7 @@ import numpy as np
 from attnphys.files import atomic_path
 from attnphys.jets.nested_subsets import nested_subset, take_rows
 from attnphys.seeding import integer
+from attnphys.stage_options import add_replica_option, add_seed_option
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def train_and_score_trees(
 
 
 def _run(args: argparse.Namespace) -> int:
-    train_and_score_trees(args.train, args.test, args.out_metrics, args.seed, args.base_seed, args.train_fraction)
+    train_and_score_trees(args.train, args.test, args.out_metrics, args.replica, args.seed, args.train_fraction)
     return 0
 
 
@@ -76,8 +77,8 @@ def add_cli(subparsers) -> None:
     p.add_argument("--train", type=Path, required=True, help="train.parquet of the dataset")
     p.add_argument("--test", type=Path, required=True, help="test.parquet of the dataset")
     p.add_argument("--out-metrics", type=Path, required=True, help="metrics.json to write")
-    p.add_argument("--seed", type=int, default=0, help="replica seed (one of jets.seeds)")
-    p.add_argument("--base-seed", type=int, default=0, help="the config's master seed")
+    add_replica_option(p)
+    add_seed_option(p)
     p.add_argument("--train-fraction", type=float, default=1.0,
                    help="nested, class-balanced fraction of the training split (0 < F <= 1)")
     p.set_defaults(func=_run)

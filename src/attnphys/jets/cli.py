@@ -15,10 +15,10 @@ STAGES = {
     "predict": "attnphys.jets.predict",
     "export": "attnphys.jets.export",
     "report": "attnphys.jets.report",
-    "study": "attnphys.jets.physics_study",
-    "diagnosis": "attnphys.jets.diagnosis",
+    "study": "attnphys.jets.study.physics_study",
+    "diagnosis": "attnphys.jets.study.diagnosis",
     "trees": "attnphys.jets.boosted_trees",
-    "learning-curve": "attnphys.jets.learning_curve",
+    "learning-curve": "attnphys.jets.study.learning_curve",
 }
 
 

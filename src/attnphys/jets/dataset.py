@@ -47,6 +47,7 @@ from attnphys.jets.nsubjettiness import DEFAULT_AXES, FEATURES, nsubjettiness
 from attnphys.jets.provenance import PROVENANCE_FIELDS, provenance_draws
 from attnphys.jets.split import PREPROCESSING_KEY
 from attnphys.parquet import read_columns
+from attnphys.stage_options import add_seed_option
 from attnphys.validate import BadInput
 from attnphys.validate.arguments import finite_float, positive_int
 from attnphys.validate.towers import check_towers_table
@@ -323,5 +324,5 @@ def add_cli(subparsers) -> None:
     parser.add_argument("--flatten-bins", nargs=2, type=positive_int, default=[4, 2], metavar=("MASS", "PT"))
     parser.add_argument("--split", nargs=3, type=finite_float, default=[0.70, 0.15, 0.15])
     parser.add_argument("--max-towers", type=positive_int, default=230)
-    parser.add_argument("--seed", type=int, default=0)
+    add_seed_option(parser)
     parser.set_defaults(func=run)

@@ -217,9 +217,9 @@ class Plan:
 
 
 def diagnosis_rows() -> int:
-    """Rows of the diagnosis table (``attnphys.jets.diagnosis.DIAGNOSIS``; imported on demand,
+    """Rows of the diagnosis table (``attnphys.jets.study.diagnosis.DIAGNOSIS``; imported on demand,
     pandas and scikit-learn take seconds)."""
-    from attnphys.jets.diagnosis import DIAGNOSIS
+    from attnphys.jets.study.diagnosis import DIAGNOSIS
 
     return len(DIAGNOSIS)
 

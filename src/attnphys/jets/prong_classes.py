@@ -35,7 +35,7 @@ shapes, as it does for the SM Higgs boson's h -> W W*:
 
 Until this choice the pipeline lowered the masses so every chain was on shell at 300 GeV
 (6: m_t = 140; 8: m_h = 145, m_W = 65): the study variant ``pipeline`` of
-``attnphys.jets.physics_study`` keeps those definitions for comparison.
+``attnphys.jets.study.physics_study`` keeps those definitions for comparison.
 
 Light W decays are d, u, s, c combinations (Pythia's W -> b channels are off by default).
 """

@@ -32,7 +32,8 @@ from attnphys.jets.models import MODELS, build_model, count_parameters, model_cl
 from attnphys.jets.nested_subsets import nested_subset, take_rows
 from attnphys.jets.preprocess import canonical_frame, rotate_and_reflect
 from attnphys.jets.split import Jets, read_jets, read_preprocessing
-from attnphys.seeding import integer
+from attnphys.seeding import run_seed
+from attnphys.stage_options import add_replica_option, add_seed_option
 from attnphys.train import TensorSet, TrainConfig, TrainResult, fit
 from attnphys.train.options import add_train_options, train_config
 from attnphys.train.params import add_params_option
@@ -101,7 +102,7 @@ def _digest(*arrays: np.ndarray) -> str:
 
 def train_seed(base_seed: int, model: str, seed: int) -> int:
     """Seed of one (model, replica seed) run, derived from the config's master seed."""
-    return integer(base_seed, "jets", "train", model, seed)
+    return run_seed(base_seed, "jets", model, seed)
 
 
 def data_sizes(train: Jets, classes: list[str], towers: bool) -> dict:
@@ -174,8 +175,8 @@ def train_tagger(
 
 
 def _run(args: argparse.Namespace) -> int:
-    train_tagger(args.model, args.seed, args.train, args.val, args.out_model, args.out_history, train_config(args),
-                 args.params, args.base_seed, args.preprocess, args.augment, args.train_fraction,
+    train_tagger(args.model, args.replica, args.train, args.val, args.out_model, args.out_history, train_config(args),
+                 args.params, args.seed, args.preprocess, args.augment, args.train_fraction,
                  args.classes)
     return 0
 
@@ -191,8 +192,8 @@ def add_frame_options(parser: argparse.ArgumentParser) -> None:
 def add_cli(subparsers) -> None:
     p = subparsers.add_parser("train", help="train one jet tagger (model, seed) on the Parquet dataset")
     p.add_argument("--model", required=True, choices=sorted(MODELS))
-    p.add_argument("--seed", type=int, default=0, help="replica seed (one of jets.seeds)")
-    p.add_argument("--base-seed", type=int, default=0, help="the config's master seed")
+    add_replica_option(p)
+    add_seed_option(p)
     p.add_argument("--train", type=Path, required=True, help="train split (train.parquet)")
     p.add_argument("--val", type=Path, required=True, help="validation split (val.parquet)")
     p.add_argument("--out-model", type=Path, required=True, help="model.pt to write (checkpoint_last.pt goes beside it)")

@@ -17,6 +17,7 @@ the input (if any) are not copied: ``TARGETS`` holds the predictions, as in SPAN
 
 from __future__ import annotations
 
+import argparse
 import logging
 from pathlib import Path
 
@@ -25,21 +26,23 @@ import numpy as np
 
 from attnphys.files import atomic_path
 from attnphys.spanet.h5layout import JET_FIELDS, PARTONS, TOPS, read_h5
+from attnphys.stage_options import add_checkpoint_option
+from attnphys.train.options import add_device_option
 
 log = logging.getLogger(__name__)
 
 
-def predict_assignments(model_path: str | Path, input_file: str | Path, out: str | Path, device: str = "auto",
+def predict_assignments(checkpoint: str | Path, input_file: str | Path, out: str | Path, device: str = "auto",
                         batch_size: int = 512) -> dict:
     """Assign the jets of every event of ``input_file``; write ``out``; return event counts."""
     import torch
 
-    from attnphys.spanet.model import MODELS, assign
+    from attnphys.spanet.models import MODELS, assign
     from attnphys.spanet.train import tensor_set
     from attnphys.train import predict
     from attnphys.train.record import load_model
 
-    model, _ = load_model(Path(model_path), MODELS)
+    model, _ = load_model(Path(checkpoint), MODELS)
     data = read_h5(input_file, require_targets=False)
     order = np.argsort(~data.mask, axis=1, kind="stable")  # packed position -> file position
 
@@ -68,3 +71,17 @@ def predict_assignments(model_path: str | Path, input_file: str | Path, out: str
     counts = {"events": len(data), "assigned_tops": int((targets >= 0).all(-1).sum())}
     log.info("%s: %d events, %d tops assigned -> %s", input_file, counts["events"], counts["assigned_tops"], out)
     return counts
+
+
+def _run(args: argparse.Namespace) -> None:
+    predict_assignments(args.checkpoint, args.input, args.out, args.device, args.batch_size)
+
+
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("predict", help="per-event SPA-NET assignments in SPANet's TARGETS layout")
+    add_checkpoint_option(p, "spanet")
+    p.add_argument("--input", type=Path, required=True, help="SPANet-layout .h5; TARGETS may be absent")
+    p.add_argument("--out", type=Path, required=True, help=".h5 to write: INPUTS copied, TARGETS predicted")
+    p.add_argument("--batch-size", type=int, default=512, help="events per forward pass (default: %(default)s)")
+    add_device_option(p)
+    p.set_defaults(func=_run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pandas as pd
 from attnphys.files import atomic_path
 from attnphys.markdown import markdown_table
 from attnphys.spanet.metrics import BINS, COLUMNS
+from attnphys.stage_options import add_output
 from attnphys.validate.json_files import read_json
 
 # The seed talk's table (arXiv:2010.09206): (event, eps2, eps1) in percent per jet bin.
@@ -22,6 +24,7 @@ TALK = {
 TALK_RUNTIME_MS = {"chi2": 369.0, "spanet": 4.4}
 METRICS = ("event_eff", "top2_eff", "top1_eff")
 LABELS = {"6": "6", "7": "7", ">=8": "≥ 8", "inclusive": "Inclusive"}
+HISTORY_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
 
 
 def read_summary(path: Path, method: str) -> pd.DataFrame:
@@ -40,6 +43,18 @@ def read_summary(path: Path, method: str) -> pd.DataFrame:
     if absent:
         raise ValueError(f"{path}: column njets lacks bin(s) {absent}")
     return table
+
+
+def read_history(path: Path) -> pd.DataFrame:
+    """The ``history.csv`` of ``attnphys spanet train``, checked for the columns the report uses."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: missing training history")
+    history = pd.read_csv(path)
+    missing = [c for c in HISTORY_COLUMNS if c not in history.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {missing}")
+    return history
 
 
 def _cell(value: float, talk: float) -> str:
@@ -109,7 +124,7 @@ def write_report(chi2_csv: Path, spanet_csv: Path, out: Path, dataset_json: Path
     from attnphys.spanet.figure import plot_efficiency_by_jets, plot_training_curves
 
     dataset = read_json(dataset_json, "SPA-NET dataset summary") if dataset_json else None
-    history = pd.read_csv(history_csv) if history_csv else None
+    history = read_history(history_csv) if history_csv else None
     if curves_png is not None and history is None:
         raise ValueError("--out-curves: needs --history")
     chi2, spanet = read_summary(chi2_csv, "chi2"), read_summary(spanet_csv, "spanet")
@@ -125,3 +140,19 @@ def write_report(chi2_csv: Path, spanet_csv: Path, out: Path, dataset_json: Path
     with atomic_path(out) as tmp:
         tmp.write_text(text)
     return text
+
+
+def _run(args: argparse.Namespace) -> None:
+    write_report(args.chi2, args.spanet, args.out, args.dataset, args.history, args.out_efficiency, args.out_curves)
+
+
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("report", help="chi2 and SPA-NET side by side with the talk's table")
+    p.add_argument("--chi2", type=Path, required=True, help="summary.csv of chi2")
+    p.add_argument("--spanet", type=Path, required=True, help="summary.csv of SPA-NET")
+    p.add_argument("--dataset", type=Path, help="dataset.json of `attnphys spanet dataset` (default: none)")
+    p.add_argument("--history", type=Path, help="history.csv of training (default: none)")
+    p.add_argument("--out", type=Path, required=True, help="report.md to write")
+    add_output(p, "efficiency", "efficiency by jet multiplicity PNG to write (default: none)", required=False)
+    add_output(p, "curves", "training curves PNG to write, needs --history (default: none)", required=False)
+    p.set_defaults(func=_run)

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from attnphys.seeding import run_seed
 from attnphys.spanet.h5layout import MatchingData, read_h5
 from attnphys.spanet.metrics import correct_tops
-from attnphys.spanet.model import SpaNet, assign, continuous_features, jet_features, matching_loss
+from attnphys.spanet.models import SpaNet, assign, continuous_features, jet_features, matching_loss
+from attnphys.stage_options import add_seed_option
 from attnphys.train import TensorSet, TrainConfig, TrainResult, fit, predict
-from attnphys.train.params import construct
+from attnphys.train.options import add_train_options, train_config
+from attnphys.train.params import add_params_option, construct
 from attnphys.train.record import model_record
 
 log = logging.getLogger(__name__)
+
+# `attnphys spanet train` without flags, and the defaults of config key spanet.train
+# (tests/spanet/test_spanet_files.py keeps the schema and config.yaml equal to these): 100
+# epochs (40 lose to chi2 at 6 jets), batch 64, lr 2e-3, patience 15, batches pooled by jet count.
+TRAIN_DEFAULTS = TrainConfig(epochs=100, batch_size=64, lr=0.002, weight_decay=0.01, warmup_frac=0.05,
+                             schedule="cosine", patience=15, bucket_pool=16)
+
 
 def tensor_set(data: MatchingData) -> TensorSet:
     """Jets (real ones first), mask, targets and jet counts as one bucketed TensorSet."""
@@ -77,3 +88,20 @@ def spanet_assign(model: SpaNet, data: MatchingData, device: str = "cpu", batch_
     """Greedy SPA-NET assignment ``[N, 2, 3]`` in the jet indices of ``data.packed()``."""
     out = predict(model, tensor_set(data), lambda m, b: assign(m(b["x"], b["mask"])), batch_size, device)
     return out.round().long().numpy()
+
+
+def _run(args: argparse.Namespace) -> None:
+    train_spanet(args.train, args.val, args.out_model, args.out_history,
+                 train_config(args, seed=run_seed(args.seed, "spanet")), args.params)
+
+
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("train", help="train SPA-NET (defaults: the config's spanet.train)")
+    p.add_argument("--train", type=Path, required=True, help="train split .h5 (SPANet layout)")
+    p.add_argument("--val", type=Path, required=True, help="validation split .h5 (SPANet layout)")
+    p.add_argument("--out-model", type=Path, required=True, help="model.pt to write (checkpoint_last.pt goes beside it)")
+    p.add_argument("--out-history", type=Path, required=True, help="history.csv to write")
+    add_train_options(p, TRAIN_DEFAULTS)
+    add_params_option(p, "SpaNet (spanet/models.py)")
+    add_seed_option(p)
+    p.set_defaults(func=_run)

@@ -34,6 +34,7 @@ import pandas as pd
 from attnphys.files import atomic_path
 from attnphys.jets.frames import frame_name
 from attnphys.seeding import generator
+from attnphys.stage_options import add_seed_option
 
 log = logging.getLogger(__name__)
 
@@ -337,6 +338,6 @@ def add_cli(subparsers) -> None:
     p.add_argument("--out-figure", type=Path, required=True, help="learning_curve.png to write")
     p.add_argument("--out-markdown", type=Path, required=True, help="learning_curve.md to write (the ordering)")
     p.add_argument("--frame", default="none", help="tower frame of the main curves (jets.train preprocess[+augment])")
-    p.add_argument("--seed", type=int, default=0, help="seed of the parameter draws (the config's seed)")
+    add_seed_option(p)
     p.add_argument("--expected-runs", type=int, default=None, help="refuse a table with another number of runs")
     p.set_defaults(func=_run)

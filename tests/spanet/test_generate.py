@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from attnphys.spanet.chi2 import four_vectors, mass
-from attnphys.spanet.events import generate_chunk, match_partons
+from attnphys.spanet.generate import generate_chunk, match_partons
 from attnphys.spanet.h5layout import MatchingData
 
 

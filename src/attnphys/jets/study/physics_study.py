@@ -15,7 +15,7 @@ named variant of them, ``VARIANTS``), clusters each event at four levels
 into anti-kT R = 1.2 jets, keeps every one of the two leading jets that passes the pT and
 mass windows and is truth-matched (the pipeline's definition, ``attnphys.jets.ingest``),
 and computes tau_N^(beta) (N = 1..8, beta = 0.5, 1, 2) with each axis choice of
-``attnphys.jets.nsubjettiness.AXES``. ``attnphys jets diagnosis`` (``attnphys.jets.diagnosis``)
+``attnphys.jets.nsubjettiness.AXES``. ``attnphys jets diagnosis`` (``attnphys.jets.study.diagnosis``)
 scores each configuration with a fixed-capacity reference classifier.
 
 Variants of the class definitions (``VARIANTS``; each changes only the settings named):
@@ -54,6 +54,7 @@ from attnphys.jets.nsubjettiness import AXES, nsubjettiness
 from attnphys.jets.prong_classes import PRONG_CLASSES, prong_class
 from attnphys.kinematics import pt_eta_phi
 from attnphys.seeding import pythia_and_detector
+from attnphys.stage_options import add_seed_option
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ def add_cli(subparsers) -> None:
     parser.add_argument("--variant", default="pipeline", choices=list(VARIANTS))
     parser.add_argument("--events", type=int, required=True)
     parser.add_argument("--chunk", type=int, default=0)
-    parser.add_argument("--seed", type=int, required=True)
+    add_seed_option(parser, required=True)
     parser.add_argument("--pt-window", nargs=2, type=float, default=[1000.0, 1200.0])
     parser.add_argument("--mass-window", nargs=2, type=float, default=[300.0, 700.0])
     parser.add_argument("--out", required=True, type=Path)

@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from attnphys.files import atomic_path
-from attnphys.jets.physics_study import BASES
+from attnphys.files import atomic_path, existing
 from attnphys.jets.prong_classes import CLASS_NAMES
+from attnphys.jets.study.physics_study import BASES
+from attnphys.stage_options import add_output, add_seed_option
 
 log = logging.getLogger(__name__)
 
@@ -177,14 +178,21 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _run_table(args: argparse.Namespace) -> int:
-    frame = pd.concat([pd.read_parquet(p) for p in args.inputs], ignore_index=True)
-    table = diagnosis(frame, args.jets_per_class, args.seed, folds=args.folds)
-    with atomic_path(args.out) as tmp:
+def write_diagnosis(inputs: list[Path], jets_per_class: int, seed: int, folds: int, out: Path,
+                    out_markdown: Path) -> pd.DataFrame:
+    """The diagnosis table of the study samples ``inputs``: CSV ``out`` and markdown ``out_markdown``."""
+    frame = pd.concat([pd.read_parquet(existing(p, "study Parquet file")) for p in inputs], ignore_index=True)
+    table = diagnosis(frame, jets_per_class, seed, folds=folds)
+    with atomic_path(out) as tmp:
         table.to_csv(tmp, index=False)
-    with atomic_path(args.out_markdown) as tmp:
+    with atomic_path(out_markdown) as tmp:
         tmp.write_text(markdown(table))
-    print(markdown(table))
+    return table
+
+
+def _run_table(args: argparse.Namespace) -> int:
+    print(markdown(write_diagnosis(args.inputs, args.jets_per_class, args.seed, args.folds, args.out,
+                                   args.out_markdown)))
     return 0
 
 
@@ -192,8 +200,8 @@ def add_cli(subparsers) -> None:
     parser = subparsers.add_parser("diagnosis", help="physics study: the diagnosis table")
     parser.add_argument("--inputs", nargs="+", required=True, type=Path, help="study Parquet files")
     parser.add_argument("--jets-per-class", type=int, default=400)
-    parser.add_argument("--seed", type=int, required=True)
+    add_seed_option(parser, required=True)
     parser.add_argument("--folds", type=int, default=3, help="cross-validation folds")
-    parser.add_argument("--out", required=True, type=Path, help="the table (CSV)")
-    parser.add_argument("--out-markdown", required=True, type=Path, help="the table as markdown")
+    parser.add_argument("--out", required=True, type=Path, help="diagnosis CSV to write")
+    add_output(parser, "markdown", "the same table as markdown, to write")
     parser.set_defaults(func=_run_table)

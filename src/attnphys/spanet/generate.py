@@ -10,8 +10,11 @@ are matched to jets greedily one to one by ascending dR, dR < 0.4; unmatched one
 
 from __future__ import annotations
 
+import argparse
+import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import awkward as ak
 import numpy as np
@@ -22,9 +25,11 @@ from attnphys.detector.calorimeter import make_towers
 from attnphys.detector.energy_scale import apply_energy_scale
 from attnphys.detector.jets import cluster
 from attnphys.event_record import final_state, hard_process, pythia_batches
+from attnphys.files import atomic_path
 from attnphys.kinematics import pt_eta_phi
 from attnphys.seeding import pythia_and_detector
-from attnphys.spanet.h5layout import MatchingData
+from attnphys.spanet.h5layout import MatchingData, write_h5
+from attnphys.stage_options import add_output, add_seed_option
 
 TTBAR_SETTINGS = (
     "Beams:eCM = 13000.",
@@ -138,3 +143,30 @@ def generate_chunk(n_events: int, seed: int, chunk: int, max_jets: int, batch: i
              for events in pythia_batches(TTBAR_SETTINGS, pythia_seed, n_events, batch, f"ttbar chunk {chunk}", progress)]
     data = MatchingData.concat(parts)
     return data, ChunkStats(n_events, len(data), time.perf_counter() - start)
+
+
+def generate(n_events: int, seed: int, chunk: int, max_jets: int, out: Path, out_stats: Path) -> ChunkStats:
+    """One chunk: the selected events to ``out`` (SPANet layout) and the counts and seconds
+    to ``out_stats`` (JSON, with the chunk number)."""
+    if n_events < 1 or max_jets < MIN_JETS:
+        raise ValueError(f"--events must be >= 1 and --max-jets >= {MIN_JETS} (got {n_events}, {max_jets})")
+    data, stats = generate_chunk(n_events, seed, chunk, max_jets)
+    write_h5(out, data)
+    with atomic_path(out_stats) as tmp:
+        tmp.write_text(json.dumps(vars(stats) | {"chunk": chunk}))
+    return stats
+
+
+def _run(args: argparse.Namespace) -> None:
+    generate(args.events, args.seed, args.chunk, args.max_jets, args.out, args.out_stats)
+
+
+def add_cli(subparsers) -> None:
+    p = subparsers.add_parser("generate", help="Pythia ttbar -> towers -> jets -> selected events (one chunk)")
+    p.add_argument("--events", type=int, required=True, help="events to generate")
+    add_seed_option(p, required=True)
+    p.add_argument("--chunk", type=int, required=True, help="chunk number (seeds its generator)")
+    p.add_argument("--max-jets", type=int, default=20, help="jets kept per event, by decreasing pT (default: %(default)s)")
+    p.add_argument("--out", type=Path, required=True, help="output .h5")
+    add_output(p, "stats", "output .json (events generated, selected, seconds)")
+    p.set_defaults(func=_run)

@@ -1,4 +1,5 @@
-"""Command line and input checks of the gating stages."""
+"""The gating stages called directly and through the command line: capacity, XOR demo and
+report, and their input checks."""
 
 import json
 
@@ -6,7 +7,9 @@ import pandas as pd
 import pytest
 
 from attnphys.cli import main
-from attnphys.gating.report import read_capacity, read_xor, write_capacity, write_report
+from attnphys.gating.capacity import write_capacity
+from attnphys.gating.report import read_capacity, read_xor, write_report
+from attnphys.gating.xor import write_xor_demo, xor_seeds
 
 
 def test_capacity_cli_writes_csv(tmp_path):
@@ -68,3 +71,23 @@ def test_report_needs_the_figure(tmp_path):
                                 "construction", "gated", "single")}))
     with pytest.raises(FileNotFoundError, match="figure.png"):
         write_report(capacity, xor, tmp_path / "figure.png", tmp_path / "report.md")
+
+
+def test_the_three_stages_chain_into_the_report(tmp_path):
+    write_capacity(3, tmp_path / "capacity.csv", progress=False)
+    figure = tmp_path / "figures" / "xor.png"
+    summary = write_xor_demo(11, 2, 150, tmp_path / "xor.json", figure, progress=False)
+    assert json.loads((tmp_path / "xor.json").read_text()) == summary
+    assert [fit["seed"] for fit in summary["gated"]] == [fit["seed"] for fit in summary["single"]] == xor_seeds(11, 2)
+    assert summary["construction"] == {"or": [0, 1, 1, 1], "nand": [1, 1, 1, 0], "xor": [0, 1, 1, 0]}
+    assert summary["best_threshold_agreement"] == 3
+    assert [fit["accuracy"] for fit in summary["gated"]] == [1.0, 1.0]
+    assert max(fit["accuracy"] for fit in summary["single"]) <= 0.75
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    out = tmp_path / "report" / "report.md"
+    text = write_report(tmp_path / "capacity.csv", tmp_path / "xor.json", figure, out)
+    assert out.read_text() == text
+    assert "| 3 | 2 | 104 | 246 | 256 | 6.700 | 7.943 | 8 |" in text  # log2 104, log2 246
+    assert "](../figures/xor.png)" in text
+    assert "gated layer sigmoid(w.x + b) * sigmoid(u.x + c): 2/2 seeds at 100%" in text
+    assert "derived from master seed 11" in text
