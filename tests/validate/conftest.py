@@ -94,7 +94,7 @@ def towers_table(cls: str, n: int, rng: np.random.Generator, mass_centre: float,
         lists["tower_deta"].append(deta)
         lists["tower_dphi"].append(dphi)
         lists["tower_eta"].append(eta[i] + deta)
-        lists["tower_phi"].append(phi[i] + dphi)
+        lists["tower_phi"].append((phi[i] + dphi + np.pi) % (2 * np.pi) - np.pi)  # wrapped, as towers are
     return pa.table({
         "label": np.zeros(n, np.int32), "class": [cls] * n,
         "jet_pt": rng.uniform(*PT_WINDOW, n).astype(np.float32),

@@ -39,6 +39,13 @@ FAULTS = {
         "column jet_mass", "null in row 5"),
     "negative tower pt": (lambda t: _set_tower(t, "tower_pt", 9, -1.0), "column tower_pt", "negative value -1.0 in row 9"),
     "nan tower phi": (lambda t: _set_tower(t, "tower_phi", 3, np.nan), "column tower_phi", "row 3"),
+    "tower eta 50": (lambda t: _set_tower(t, "tower_eta", 4, 50.0), "column tower_eta", "unphysical value 50.0 in row 4"),
+    "tower eta 1e30": (lambda t: _set_tower(t, "tower_eta", 1, 1e30), "column tower_eta", "row 1"),
+    "tower phi 1e30": (lambda t: _set_tower(t, "tower_phi", 2, 1e30), "column tower_phi", "[-3.14169, 3.14169]"),
+    "tower dphi 4": (lambda t: _set_tower(t, "tower_dphi", 2, 4.0), "column tower_dphi", "row 2"),
+    "tower pt 1e30": (lambda t: _set_tower(t, "tower_pt", 8, 1e30), "column tower_pt", "[0, 7000]"),
+    "jet pt above the beam": (lambda t: _set_scalar(t, "jet_pt", 3, 7500.0), "column jet_pt", "row 3"),
+    "jet eta 6": (lambda t: _set_scalar(t, "jet_eta", 0, -6.0), "column jet_eta", "unphysical value -6.0"),
     "n_towers disagrees": (lambda t: _replace(t, "n_towers", pc.add(t["n_towers"], pa.scalar(1, pa.int32()))),
                            "column n_towers", "row 0"),
     "unequal tower lists": (lambda t: _replace(t, "tower_eta", pa.array(
