@@ -135,6 +135,7 @@ def valid_events(n: int = 40, j: int = 8, seed: int = 2) -> MatchingData:
     fields = {name: np.where(mask, rng.uniform(lo, hi, (n, j)), 0).astype(np.float32)
               for name, lo, hi in (("pt", 25, 200), ("eta", -2.5, 2.5), ("phi", -3, 3), ("mass", 2, 20),
                                    ("btag", 0, 1))}
+    fields["btag"] = np.round(fields["btag"])  # b-tags are 0 or 1
     targets = np.stack([rng.permutation(k)[:6] for k in njets]).reshape(n, 2, 3).astype(np.int64)
     return MatchingData(mask, **fields, targets=targets)
 

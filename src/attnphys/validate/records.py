@@ -6,7 +6,6 @@ A record is refused, naming the file and the field, unless:
 - ``extra.classes`` (where present) are distinct non-empty strings, as many as
   ``extra.sizes.n_classes``, and in the order of the training fingerprint (a record whose
   classes were reordered would name every prediction after another class);
-- ``extra.model`` and ``extra.params`` agree with the training fingerprint;
 - ``extra.preprocessing`` (where present) has windows of two finite numbers 0 <= min < max
   and a tower count of at least 1 (a reversed or NaN window selects nothing, silently);
 - after loading, every parameter and buffer of the model is finite: NaN weights predict NaN
@@ -40,10 +39,9 @@ def check_record(path, extra: dict, fingerprint: dict | None) -> None:
     if "classes" in extra:
         _check_classes(path, extra["classes"], sizes.get("n_classes"))
     trained = (fingerprint or {}).get("fingerprint", {})
-    for key in ("model", "params", "classes"):
-        if key in trained and key in extra and _plain(trained[key]) != _plain(extra[key]):
-            raise BadInput(path, f"field 'extra.{key}'", f"{extra[key]!r} differs from the training fingerprint "
-                           f"{trained[key]!r} (an edited record?)")
+    if "classes" in trained and "classes" in extra and _plain(trained["classes"]) != _plain(extra["classes"]):
+        raise BadInput(path, "field 'extra.classes'", f"{extra['classes']!r} differs from the training fingerprint "
+                       f"{trained['classes']!r} (an edited record would name predictions after other classes)")
     preprocessing = extra.get("preprocessing")
     if isinstance(preprocessing, dict):
         for key in WINDOWS:
