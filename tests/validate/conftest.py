@@ -15,6 +15,9 @@ import pytest
 from attnphys.cli import main
 from attnphys.jets.generate import generate_chunk
 from attnphys.jets.ingest import TOWER_SCHEMA
+from attnphys.neutrino.beam import EVENT_CLASSES
+from attnphys.neutrino.pixelmap import CELLS, PLANES
+from attnphys.neutrino.prongs import PRONG_CLASSES
 from attnphys.spanet.h5layout import MatchingData
 
 PT_WINDOW = (1000.0, 1200.0)
@@ -143,3 +146,26 @@ def valid_events(n: int = 40, j: int = 8, seed: int = 2) -> MatchingData:
 @pytest.fixture
 def spanet_events():
     return valid_events
+
+
+N, PRONGS = 12, 3
+
+
+def valid_maps(rng=None) -> tuple[dict[str, np.ndarray], dict]:
+    """A valid neutrino pixel-map dataset of N events (arrays, attributes)."""
+    rng = rng or np.random.default_rng(5)
+    maps = np.where(rng.random((N, 2, PLANES, CELLS)) < 0.02, rng.uniform(1, 50, (N, 2, PLANES, CELLS)), 0)
+    index = np.where(maps > 0, rng.integers(0, PRONGS, maps.shape), -1).astype(np.int8)
+    labels = rng.integers(-1, len(PRONG_CLASSES), (N, PRONGS)).astype(np.int8)
+    arrays = {"pixel_maps": maps.astype(np.float16), "truth_prong_index": index, "reco_prong_index": index.copy(),
+              "truth_prong_label": labels, "reco_prong_label": labels.copy(),
+              "event_label": (np.arange(N) % len(EVENT_CLASSES)).astype(np.int8),
+              "split": (np.arange(N) % 3).astype(np.int8), "event": np.arange(N, dtype=np.int64),
+              "e_nu": rng.uniform(0.5, 5, N).astype(np.float32)}
+    attrs = {"classes": list(EVENT_CLASSES), "prong_classes": list(PRONG_CLASSES), "max_prongs": PRONGS}
+    return arrays, attrs
+
+
+@pytest.fixture
+def neutrino_maps():
+    return valid_maps

@@ -9,32 +9,14 @@ import numpy as np
 import pytest
 
 from attnphys.neutrino.beam import EVENT_CLASSES
-from attnphys.neutrino.pixelmap import CELLS, PLANES, read_dataset, write_dataset
-from attnphys.neutrino.prongs import PRONG_CLASSES
+from attnphys.neutrino.pixelmap import read_dataset, write_dataset
 
-N, PRONGS = 12, 3
-
-
-def valid_maps(rng=None) -> tuple[dict[str, np.ndarray], dict]:
-    rng = rng or np.random.default_rng(5)
-    maps = np.where(rng.random((N, 2, PLANES, CELLS)) < 0.02, rng.uniform(1, 50, (N, 2, PLANES, CELLS)), 0)
-    index = np.where(maps > 0, rng.integers(0, PRONGS, maps.shape), -1).astype(np.int8)
-    labels = rng.integers(-1, len(PRONG_CLASSES), (N, PRONGS)).astype(np.int8)
-    arrays = {"pixel_maps": maps.astype(np.float16), "truth_prong_index": index, "reco_prong_index": index,
-              "truth_prong_label": labels, "reco_prong_label": labels,
-              "event_label": (np.arange(N) % len(EVENT_CLASSES)).astype(np.int8),
-              "split": (np.arange(N) % 3).astype(np.int8), "event": np.arange(N, dtype=np.int64),
-              "e_nu": rng.uniform(0.5, 5, N).astype(np.float32)}
-    attrs = {"classes": list(EVENT_CLASSES), "prong_classes": list(PRONG_CLASSES), "max_prongs": PRONGS}
-    return arrays, attrs
-
-
-def test_valid_dataset_round_trips(tmp_path):
-    arrays, attrs = valid_maps()
+def test_valid_dataset_round_trips(tmp_path, neutrino_maps):
+    arrays, attrs = neutrino_maps()
     write_dataset(tmp_path / "d.h5", arrays, attrs)
     data, read_attrs = read_dataset(tmp_path / "d.h5")
     assert all(np.array_equal(data[k], arrays[k]) for k in arrays)
-    assert read_attrs["max_prongs"] == PRONGS and list(read_attrs["classes"]) == list(EVENT_CLASSES)
+    assert read_attrs["max_prongs"] == 3 and list(read_attrs["classes"]) == list(EVENT_CLASSES)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.h5"]
 
 
@@ -65,9 +47,9 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
-def test_bad_dataset_is_refused(tmp_path, run_stage, faults, fault):
+def test_bad_dataset_is_refused(tmp_path, run_stage, faults, neutrino_maps, fault):
     change, field, detail = FAULTS[fault]
-    arrays, attrs = valid_maps()
+    arrays, attrs = neutrino_maps()
     change(arrays)
     bad = tmp_path / "bad.h5"
     write_dataset(bad, arrays, attrs)
@@ -78,8 +60,8 @@ def test_bad_dataset_is_refused(tmp_path, run_stage, faults, fault):
     assert not out.exists() and faults.leftovers(tmp_path) == ["bad.h5"]
 
 
-def test_missing_attribute_is_named(tmp_path):
-    arrays, attrs = valid_maps()
+def test_missing_attribute_is_named(tmp_path, neutrino_maps):
+    arrays, attrs = neutrino_maps()
     del attrs["classes"]
     write_dataset(tmp_path / "d.h5", arrays, attrs)
     with pytest.raises(ValueError, match="d.h5: attribute classes: missing"):
