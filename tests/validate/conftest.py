@@ -110,17 +110,26 @@ def towers_table(cls: str, n: int, rng: np.random.Generator, mass_centre: float,
     }, schema=TOWER_SCHEMA)
 
 
-@pytest.fixture
-def towers_files(tmp_path) -> dict[str, Path]:
+def write_towers_files(folder: Path) -> dict[str, Path]:
     """One valid towers file per class "1" (light jets) and "2" (heavy jets), 60 jets each."""
     rng = np.random.default_rng(3)
-    folder = tmp_path / "towers"
     folder.mkdir()
     out = {}
     for cls, centre in (("1", 350.0), ("2", 600.0)):
         out[cls] = folder / f"{cls}.parquet"
         pq.write_table(towers_table(cls, 60, rng, centre, f"events/{cls}.root"), out[cls])
     return out
+
+
+@pytest.fixture
+def towers_files(tmp_path) -> dict[str, Path]:
+    return write_towers_files(tmp_path / "towers")
+
+
+@pytest.fixture(scope="module")
+def towers_files_module(tmp_path_factory) -> dict[str, Path]:
+    """``towers_files``, shared by the tests of a module."""
+    return write_towers_files(tmp_path_factory.mktemp("towers_module") / "towers")
 
 
 def dataset_args(towers: list[Path], out: Path, classes=("1", "2"), *extra) -> list[str]:
