@@ -16,7 +16,7 @@ import numpy as np
 
 from attnphys.files import atomic_hdf5, existing
 from attnphys.validate import brief
-from attnphys.validate.spanet import check_mask, check_physical
+from attnphys.validate.spanet import check_mask, check_physical, check_real_jets
 
 JET_FIELDS = ("pt", "eta", "phi", "mass", "btag")
 TOPS = ("t1", "t2")
@@ -133,6 +133,7 @@ def validate(data: MatchingData, source: str) -> None:
     (``attnphys.validate.spanet``: physical jets, a real jet in every event, no jet targeted
     twice in an event)."""
     n, j = data.mask.shape
+    check_real_jets(source, data.mask)
     for name in JET_FIELDS:
         arr = getattr(data, name)
         if arr.shape != (n, j):

@@ -38,13 +38,17 @@ def check_mask(source, mask: np.ndarray) -> np.ndarray:
     return mask.astype(bool)
 
 
+def check_real_jets(source, mask: np.ndarray) -> None:
+    """Every event has at least one real jet."""
+    empty = ~mask.any(axis=1)
+    if empty.any():
+        raise BadInput(source, MASK, f"event {first_bad(empty)} has no real jet ({int(empty.sum())} such events)")
+
+
 def check_physical(source, mask: np.ndarray, jets: dict[str, np.ndarray], targets: np.ndarray,
                    names: list[str]) -> None:
     """``jets``: ``{field: [events, jets]}``; ``targets``: ``[events, n]`` jet indices (-1: none),
     ``names`` their dataset paths."""
-    empty = ~mask.any(axis=1)
-    if empty.any():
-        raise BadInput(source, MASK, f"event {first_bad(empty)} has no real jet ({int(empty.sum())} such events)")
     for name, (lo, hi, open_low) in RANGES.items():
         if name not in jets:
             continue
