@@ -118,3 +118,12 @@ def test_valid_model_exports_with_a_passing_check(trained, tmp_path, run_stage):
     assert run_stage("jets", "export", "--checkpoint", trained["model"], "--out", out, "--check",
                      trained["test"]).status == 0
     assert out.is_file() and sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx"]
+
+
+@pytest.mark.parametrize(("option", "value"), [("--batch-size", "0"), ("--threads", "-1")])
+def test_bad_counts_are_usage_errors(trained, delphes_file, tmp_path, run_stage, option, value, capsys):
+    for stage in ("predict", "evaluate"):
+        argv = stages(trained["model"], trained["test"], delphes_file, tmp_path / "out")[stage]
+        with pytest.raises(SystemExit) as exit_info:
+            run_stage(*argv, option, value)
+        assert exit_info.value.code == 2 and option in capsys.readouterr().err

@@ -127,7 +127,7 @@ def export_model(model_path: str | Path, out: str | Path, check: str | Path | No
         onnx.checker.check_model(graph)
         onnx.save(graph, str(tmp))
         if check is not None:
-            worst = check_export(model_path, tmp, check)
+            worst = check_export(model_path, tmp, check, name=out)
             log.info("onnxruntime vs PyTorch on %s: max |dp| = %.3g", check, worst)
             print(f"max_abs_diff {worst:.3g}")
             if worst > TOLERANCE:
@@ -145,8 +145,11 @@ def onnx_probabilities(onnx_path: str | Path, feeds: dict[str, np.ndarray]) -> n
     return session.run([OUTPUT], feeds)[0]
 
 
-def check_export(model_path: str | Path, onnx_path: str | Path, test_path: str | Path, batch_size: int = 256) -> float:
-    """Max |p_onnx - p_torch| over the jets of ``test_path``, each batch trimmed to its longest jet."""
+def check_export(model_path: str | Path, onnx_path: str | Path, test_path: str | Path, batch_size: int = 256,
+                 name: str | Path | None = None) -> float:
+    """Max |p_onnx - p_torch| over the jets of ``test_path``, each batch trimmed to its longest jet;
+    a probability that is not finite on either side is an error (``name``: the ONNX file's name
+    in messages, for a temporary ``onnx_path``)."""
     import torch
 
     from attnphys.jets.models import MODELS
@@ -170,7 +173,7 @@ def check_export(model_path: str | Path, onnx_path: str | Path, test_path: str |
             expected = wrapper(*(torch.from_numpy(feeds[name]) for name in inputs)).numpy()
         check_outputs(model_path, expected, f"PyTorch probabilities on {test_path}")
         got = onnx_probabilities(onnx_path, feeds)
-        check_outputs(onnx_path, got, f"onnxruntime probabilities on {test_path}")
+        check_outputs(name or onnx_path, got, f"onnxruntime probabilities on {test_path}")
         worst = max(worst, float(np.abs(got - expected).max()))
     return worst
 
