@@ -6,7 +6,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
-_spec = importlib.util.spec_from_file_location("validate_fixtures", Path(__file__).parents[1] / "validate" / "conftest.py")
+_spec = importlib.util.spec_from_file_location("validate_fixtures",
+                                               Path(__file__).parents[1] / "validate" / "conftest.py")
 _fixtures = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = _fixtures  # dataclasses look their module up
 _spec.loader.exec_module(_fixtures)

@@ -11,6 +11,7 @@ import pytest
 from attnphys.neutrino.beam import EVENT_CLASSES
 from attnphys.neutrino.pixelmap import read_dataset, write_dataset
 
+
 def test_valid_dataset_round_trips(tmp_path, neutrino_maps):
     arrays, attrs = neutrino_maps()
     write_dataset(tmp_path / "d.h5", arrays, attrs)

@@ -15,9 +15,10 @@ model's buffers). ``part`` (``NOT_EXPORTABLE``) is refused with a one-line error
 JSON), ``attnphys.inputs`` (the definition above, JSON), ``attnphys.preprocessing`` (the
 model record's selection and padding, JSON) and ``attnphys.preprocess`` (the tower frame the
 model was trained in, ``attnphys.jets.preprocess``: the caller puts ``towers`` in that frame
-before the graph), as SPANet's ONNX export records its inputs and outputs. ``check_export`` compares onnxruntime with PyTorch on real jets:
-a NaN or infinite probability on either side is an error (never a difference of 0), and with ``--check`` the
-comparison runs on the temporary file, so a failed check leaves no ONNX file behind.
+before the graph), as SPANet's ONNX export records its inputs and outputs. ``check_export``
+compares onnxruntime with PyTorch on real jets: a NaN or infinite probability on either side is
+an error (never a difference of 0), and with ``--check`` the comparison runs on the temporary
+file, so a failed check leaves no ONNX file behind.
 """
 
 from __future__ import annotations
