@@ -127,3 +127,11 @@ def test_bad_counts_are_usage_errors(trained, delphes_file, tmp_path, run_stage,
         with pytest.raises(SystemExit) as exit_info:
             run_stage(*argv, option, value)
         assert exit_info.value.code == 2 and option in capsys.readouterr().err
+
+
+def test_export_is_byte_reproducible(trained, tmp_path, run_stage):
+    """Two exports of one model (two temporary names) give the same bytes."""
+    for name in ("a", "b"):
+        assert run_stage("jets", "export", "--checkpoint", trained["model"], "--out", tmp_path / f"{name}.onnx"
+                         ).status == 0
+    assert (tmp_path / "a.onnx").read_bytes() == (tmp_path / "b.onnx").read_bytes()
