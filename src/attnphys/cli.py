@@ -10,7 +10,9 @@ Any failure of a stage is one logged line and exit status 2: bad input (ValueErr
 FileNotFoundError, ``attnphys.validate.BadInput``) with its own message, anything else
 (a full disk, an output path that is a folder, a bug) as ``TypeName: message``. ``--debug``
 (or the environment variable ``ATTNPHYS_DEBUG=1``) shows the traceback instead. SIGTERM
-(Snakemake cancelling a job) unwinds like an error, so temporary files are removed.
+(Snakemake cancelling a job) unwinds like an error, so temporary files are removed. Before a
+stage runs, its file arguments are checked (``attnphys.validate.paths``): no output onto an
+input, no input given twice.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import logging
 import os
 import signal
 import sys
+
+from attnphys.validate.paths import check_arguments
 
 AREAS = {
     "jets": "attnphys.jets.cli",
@@ -73,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = args.debug or os.environ.get("ATTNPHYS_DEBUG", "") not in ("", "0")
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
+        check_arguments(vars(args))
         result = args.func(args)
     except Exception as err:
         if debug:

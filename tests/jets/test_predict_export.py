@@ -196,8 +196,10 @@ def test_snakemake_predict_and_export_targets(trained, tmp_path):
     out = tmp_path / "results"
     dataset = out / "jets" / "dataset"
     dataset.mkdir(parents=True)
-    for split in ("train", "val", "test"):  # every jet of the fixture in each split
-        (dataset / f"{split}.parquet").symlink_to(trained["test"])
+    table = pq.read_table(trained["test"])
+    for split, rows in (("train", 5), ("val", 7)):  # every jet of the fixture in each split, as distinct files
+        pq.write_table(table, dataset / f"{split}.parquet", row_group_size=rows)
+    (dataset / "test.parquet").symlink_to(trained["test"])
     (dataset / "summary.json").symlink_to(trained["test"].parent / "summary.json")
     files = [str(trained["unlabelled"][c]) for c in CLASSES]
     overlay = {

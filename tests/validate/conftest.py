@@ -15,6 +15,9 @@ import pytest
 from attnphys.cli import main
 from attnphys.jets.generate import generate_chunk
 from attnphys.jets.ingest import TOWER_SCHEMA
+from attnphys.neutrino.beam import EVENT_CLASSES
+from attnphys.neutrino.pixelmap import CELLS, PLANES
+from attnphys.neutrino.prongs import PRONG_CLASSES
 from attnphys.spanet.h5layout import MatchingData
 
 PT_WINDOW = (1000.0, 1200.0)
@@ -94,7 +97,7 @@ def towers_table(cls: str, n: int, rng: np.random.Generator, mass_centre: float,
         lists["tower_deta"].append(deta)
         lists["tower_dphi"].append(dphi)
         lists["tower_eta"].append(eta[i] + deta)
-        lists["tower_phi"].append(phi[i] + dphi)
+        lists["tower_phi"].append((phi[i] + dphi + np.pi) % (2 * np.pi) - np.pi)  # wrapped, as towers are
     return pa.table({
         "label": np.zeros(n, np.int32), "class": [cls] * n,
         "jet_pt": rng.uniform(*PT_WINDOW, n).astype(np.float32),
@@ -107,17 +110,26 @@ def towers_table(cls: str, n: int, rng: np.random.Generator, mass_centre: float,
     }, schema=TOWER_SCHEMA)
 
 
-@pytest.fixture
-def towers_files(tmp_path) -> dict[str, Path]:
+def write_towers_files(folder: Path) -> dict[str, Path]:
     """One valid towers file per class "1" (light jets) and "2" (heavy jets), 60 jets each."""
     rng = np.random.default_rng(3)
-    folder = tmp_path / "towers"
     folder.mkdir()
     out = {}
     for cls, centre in (("1", 350.0), ("2", 600.0)):
         out[cls] = folder / f"{cls}.parquet"
         pq.write_table(towers_table(cls, 60, rng, centre, f"events/{cls}.root"), out[cls])
     return out
+
+
+@pytest.fixture
+def towers_files(tmp_path) -> dict[str, Path]:
+    return write_towers_files(tmp_path / "towers")
+
+
+@pytest.fixture(scope="module")
+def towers_files_module(tmp_path_factory) -> dict[str, Path]:
+    """``towers_files``, shared by the tests of a module."""
+    return write_towers_files(tmp_path_factory.mktemp("towers_module") / "towers")
 
 
 def dataset_args(towers: list[Path], out: Path, classes=("1", "2"), *extra) -> list[str]:
@@ -135,6 +147,7 @@ def valid_events(n: int = 40, j: int = 8, seed: int = 2) -> MatchingData:
     fields = {name: np.where(mask, rng.uniform(lo, hi, (n, j)), 0).astype(np.float32)
               for name, lo, hi in (("pt", 25, 200), ("eta", -2.5, 2.5), ("phi", -3, 3), ("mass", 2, 20),
                                    ("btag", 0, 1))}
+    fields["btag"] = np.round(fields["btag"])  # b-tags are 0 or 1
     targets = np.stack([rng.permutation(k)[:6] for k in njets]).reshape(n, 2, 3).astype(np.int64)
     return MatchingData(mask, **fields, targets=targets)
 
@@ -142,3 +155,26 @@ def valid_events(n: int = 40, j: int = 8, seed: int = 2) -> MatchingData:
 @pytest.fixture
 def spanet_events():
     return valid_events
+
+
+N, PRONGS = 12, 3
+
+
+def valid_maps(rng=None) -> tuple[dict[str, np.ndarray], dict]:
+    """A valid neutrino pixel-map dataset of N events (arrays, attributes)."""
+    rng = rng or np.random.default_rng(5)
+    maps = np.where(rng.random((N, 2, PLANES, CELLS)) < 0.02, rng.uniform(1, 50, (N, 2, PLANES, CELLS)), 0)
+    index = np.where(maps > 0, rng.integers(0, PRONGS, maps.shape), -1).astype(np.int8)
+    labels = rng.integers(-1, len(PRONG_CLASSES), (N, PRONGS)).astype(np.int8)
+    arrays = {"pixel_maps": maps.astype(np.float16), "truth_prong_index": index, "reco_prong_index": index.copy(),
+              "truth_prong_label": labels, "reco_prong_label": labels.copy(),
+              "event_label": (np.arange(N) % len(EVENT_CLASSES)).astype(np.int8),
+              "split": (np.arange(N) % 3).astype(np.int8), "event": np.arange(N, dtype=np.int64),
+              "e_nu": rng.uniform(0.5, 5, N).astype(np.float32)}
+    attrs = {"classes": list(EVENT_CLASSES), "prong_classes": list(PRONG_CLASSES), "max_prongs": PRONGS}
+    return arrays, attrs
+
+
+@pytest.fixture
+def neutrino_maps():
+    return valid_maps

@@ -82,6 +82,16 @@ BAD_VALUES = [
     ("Tower", "Phi", -np.inf, "non-finite"),
     ("Particle", "Eta", np.nan, "non-finite"),
     ("Particle", "PT", -5.0, "negative"),
+    # finite but unphysical: |eta| of a few hundred overflows pz^2 and crashed FastJet
+    ("Tower", "Eta", 300.0, "unphysical value 300.0"),
+    ("Tower", "Eta", 50.0, "coverage"),
+    ("Tower", "Eta", -1e30, "unphysical"),
+    ("Tower", "Phi", 1e30, "[-pi, pi]"),
+    ("Tower", "Phi", 3.3, "[-pi, pi]"),
+    ("Tower", "ET", 1e30, "beam energy"),
+    ("Tower", "ET", 7001.0, "beam energy"),
+    ("Particle", "Eta", 1e30, "unphysical"),
+    ("Particle", "PT", 3e38, "beam energy"),
 ]
 
 
@@ -106,6 +116,31 @@ def test_non_finite_and_negative_values_never_reach_fastjet(records, tmp_path, r
     out = tmp_path / "out" / "towers.parquet"
     faults.refused(run_stage(*ingest_args(bad, out)), bad, f"leaf {collection}.{field}", problem, f"event {event}")
     assert not out.parent.exists() or faults.leftovers(out.parent) == []
+
+
+def test_values_at_the_edges_of_the_ranges_pass_and_cluster(records, tmp_path, run_stage):
+    """|eta| = 5, phi = +-pi (float32), ET at the beam energy: accepted, finite four-momenta."""
+    towers, particles = records
+    for field, value in (("Eta", 5.0), ("Eta", -5.0), ("Phi", np.float32(np.pi)), ("Phi", -np.float32(np.pi)),
+                         ("ET", 7000.0)):
+        towers = _with_value(towers, field, 1 + len(field) + int(value > 0), value)
+    edge = tmp_path / "edge.root"
+    rewrite(edge, towers, particles)
+    assert run_stage(*ingest_args(edge, tmp_path / "edge.parquet")).status == 0
+
+
+def test_counter_that_disagrees_with_its_leaves(records, tmp_path, run_stage, faults):
+    towers, particles = records
+    counts = ak.to_numpy(ak.num(towers, axis=1)).astype(np.int32)
+    counts[2] += 1
+    bad = tmp_path / "counter.root"
+    with uproot.recreate(bad) as out:
+        branches = {"Tower": towers, "Particle": particles}
+        out.mktree(TREE, {"Tower_size": np.int32, **{name: a.type.content for name, a in branches.items()}},
+                   counter_name=lambda name: f"{name}_n", field_name=lambda outer, inner: f"{outer}.{inner}")
+        out[TREE].extend({"Tower_size": counts, **branches})
+    faults.refused(run_stage(*ingest_args(bad, tmp_path / "c.parquet")), bad, "leaf Tower_size", "event 2")
+    assert faults.leftovers(tmp_path) == ["counter.root"]
 
 
 def test_nan_tower_in_a_separate_process_exits_2_not_139(records, tmp_path):

@@ -29,6 +29,12 @@ def _edit(path, key, change):
         f.create_dataset(key, data=change(values))
 
 
+def _at(values, event, jet, value):
+    out = values.copy()
+    out[event, jet] = value
+    return out
+
+
 def test_valid_file_is_evaluated(h5_file, tmp_path, run_stage):
     assert run_stage(*chi2_args(h5_file, tmp_path / "out.csv")).status == 0
 
@@ -39,6 +45,16 @@ FAULTS = {
                     "INPUTS/Source/pt", "event 5"),
     "nan eta": ("INPUTS/Source/eta", lambda v: np.where((np.arange(v.size) == 8 * 2 + 1).reshape(v.shape), np.nan, v),
                 "INPUTS/Source/eta", "event 2"),
+    "zero pt": ("INPUTS/Source/pt", lambda v: _at(v, 3, 0, 0.0), "INPUTS/Source/pt", "event 3"),
+    "pt 3e38": ("INPUTS/Source/pt", lambda v: _at(v, 6, 1, 3e38), "INPUTS/Source/pt", "event 6"),
+    "negative mass": ("INPUTS/Source/mass", lambda v: _at(v, 2, 2, -1.0), "INPUTS/Source/mass", "negative"),
+    "eta 40": ("INPUTS/Source/eta", lambda v: _at(v, 1, 0, 40.0), "INPUTS/Source/eta", "event 1"),
+    "phi 7": ("INPUTS/Source/phi", lambda v: _at(v, 9, 0, 7.0), "INPUTS/Source/phi", "event 9"),
+    "btag 2": ("INPUTS/Source/btag", lambda v: _at(v, 4, 0, 2.0), "INPUTS/Source/btag", "event 4"),
+    "float mask": ("INPUTS/Source/MASK", lambda v: _at(v.astype(np.float32), 0, 7, 0.5), "INPUTS/Source/MASK",
+                   "0.5"),
+    "all-false mask": ("INPUTS/Source/MASK", lambda v: _at(v, 5, slice(None), False), "INPUTS/Source/MASK",
+                       "event 5 has no real jet"),
     "retyped target": ("TARGETS/t1/b", lambda v: v.astype(np.float32), "TARGETS/t1/b", "integer"),
     "wrong shape": ("INPUTS/Source/mass", lambda v: v[:, :5], "INPUTS/Source/mass", "shape"),
 }

@@ -32,9 +32,10 @@ CONDA_ENV = "../../envs/attnphys.yaml"
 
 # The package command of every rule: the `attnphys` sources beside this Snakefile, run by the
 # job's Python (the conda env of envs/attnphys.yaml under --sdm conda, else the current one).
-# Rules take it as `params.attnphys`, so no shell string reads a global.
+# Rules take it as `params.attnphys`, so no shell string reads a global. `exec`: python replaces
+# the job's shell, so killing the job kills the stage (no orphan writing outputs afterwards).
 ATTNPHYS = (
-    f"PYTHONPATH={os.path.join(workflow.basedir, 'src')}" + "${PYTHONPATH:+:$PYTHONPATH} python -m attnphys"
+    f"PYTHONPATH={os.path.join(workflow.basedir, 'src')}" + "${PYTHONPATH:+:$PYTHONPATH} exec python -m attnphys"
 )
 
 JETS, JETS_PLAN = config["jets"], PLANS["jets"]

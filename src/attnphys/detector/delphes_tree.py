@@ -20,8 +20,9 @@ needed leaf up front, then yields the collections in bounded-memory steps
 for one collection), as per-event records with short field names (``ET``, ``PID``).
 Bad input raises FileNotFoundError (missing file) or ValueError naming the file and the
 leaf: truncated (``attnphys.validate.delphes``) or corrupt file, no tree ``Delphes``, an RNTuple instead of a TTree, a
-missing collection or leaf, baskets that do not decompress, a leaf that is no list of numbers, non-finite values and
-negative ``ET`` or ``PT`` (the first bad event named).
+missing collection or leaf, baskets that do not decompress, a leaf that is no list of numbers, a counter
+(``Tower_size``, ``nTower``) that disagrees with its leaves, non-finite or unphysical values (``ET``, ``PT``
+outside [0, beam energy], ``Phi`` outside [-pi, pi], a tower beyond |eta| 5; the first bad event named).
 
 ``Particle`` holds the hard-process record (attnphys.event_record.hard_process); a real
 Delphes file holds the full generator record there. Indices M1, M2, D1, D2 are 0-based
@@ -44,7 +45,7 @@ import uproot
 from attnphys.detector.calorimeter import TOWER_FIELDS
 from attnphys.files import atomic_path, existing
 from attnphys.validate import brief
-from attnphys.validate.delphes import check_collection, check_header, check_kinematics
+from attnphys.validate.delphes import check_collection, check_counter, check_header, check_kinematics
 
 TREE = "Delphes"
 STEP_SIZE = "64 MB"  # memory bound of one read step
@@ -123,6 +124,8 @@ class DelphesTree:
         for collection, fields in collections.items():
             for field in fields:
                 self.leaves[_leaf(path, names, collection, field)] = (collection, field)
+        self.counters = {collection: name for collection in collections
+                         for name in (f"{collection}_size", f"n{collection}") if name in names}
         self.collections = tuple(collections)
 
     @property
@@ -132,7 +135,7 @@ class DelphesTree:
     def steps(self, step_size: str | int = STEP_SIZE) -> Iterator[tuple[int, dict[str, ak.Array]]]:
         """Yield (first entry, {collection: records}) per step of at most ``step_size``
         (entries, or memory such as ``"64 MB"``)."""
-        iterator = self.tree.iterate(filter_name=list(self.leaves), step_size=step_size,
+        iterator = self.tree.iterate(filter_name=[*self.leaves, *self.counters.values()], step_size=step_size,
                                      library="ak", report=True)
         while True:
             with self._reading():
@@ -144,7 +147,7 @@ class DelphesTree:
     def read(self) -> dict[str, ak.Array]:
         """{collection: records} of the whole tree."""
         with self._reading():
-            arrays = self.tree.arrays(filter_name=list(self.leaves), library="ak")
+            arrays = self.tree.arrays(filter_name=[*self.leaves, *self.counters.values()], library="ak")
         return self._records(arrays)
 
     def _records(self, arrays: ak.Array, first_entry: int = 0) -> dict[str, ak.Array]:
@@ -153,6 +156,9 @@ class DelphesTree:
         for collection in self.collections:
             fields = {field: arrays[leaf] for leaf, (coll, field) in self.leaves.items() if coll == collection}
             check_collection(self.path, collection, fields, first_entry)
+            if collection in self.counters:
+                counter = self.counters[collection]
+                check_counter(self.path, collection, counter, ak.to_numpy(arrays[counter]), fields, first_entry)
             check_kinematics(self.path, collection, fields, first_entry)
             records[collection] = ak.zip(fields, depth_limit=2)
         return records

@@ -12,7 +12,8 @@ API
     - ``pt``, ``eta``, ``phi``, ``mass``: the jet four-momentum (E scheme, ``attnphys.kinematics``);
     - ``constituents``: indices of the jet's inputs within their event, in input order.
 
-    Jets below ``min_pt`` are dropped. ``algorithm`` is ``"antikt"`` (default), ``"kt"`` or
+    Jets below ``min_pt`` are dropped. Inputs whose four-momenta are not finite (NaN, or an
+    |eta| beyond about 710 where pz overflows) are a ValueError: FastJet would crash on them. ``algorithm`` is ``"antikt"`` (default), ``"kt"`` or
     ``"cambridge"``. Inputs are massless unless ``mass`` is given.
     Leading jets: ``jets[:, :1]`` (empty lists where an event has none).
 
@@ -58,6 +59,12 @@ def cluster(pt, eta, phi, radius: float, min_pt: float = 0.0, mass=None,
     if not radius > 0:
         raise ValueError(f"jet radius must be positive, got {radius}")
     momenta = four_momenta(pt, eta, phi, mass)
+    for field in ("px", "py", "pz", "E"):
+        values = _flat(momenta[field])
+        if not np.isfinite(values).all():  # FastJet crashes (a segmentation fault) on them
+            bad = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise ValueError(f"jet clustering: input {bad} has a non-finite {field} (pT {_flat(pt)[bad]}, "
+                             f"eta {_flat(eta)[bad]}); readers refuse such values before clustering")
     sequence = fastjet.ClusterSequence(momenta, fastjet.JetDefinition(ALGORITHMS[algorithm], radius))
     jets = sequence.inclusive_jets(min_pt)
     constituents = sequence.constituent_index(min_pt)

@@ -36,7 +36,7 @@ from attnphys.parquet import read_columns
 from attnphys.train import predict, resolve_device
 from attnphys.train.options import add_device_option
 from attnphys.train.record import load_model
-from attnphys.validate.arguments import positive_int
+from attnphys.validate.arguments import non_negative_int, positive_int
 from attnphys.validate.dataset import check_split
 
 log = logging.getLogger(__name__)
@@ -143,5 +143,5 @@ def add_cli(subparsers) -> None:
     p.add_argument("--out-metrics", type=Path, required=True, help="metrics.json to write")
     p.add_argument("--batch-size", type=positive_int, default=512)
     add_device_option(p)
-    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--threads", type=non_negative_int, default=0)
     p.set_defaults(func=_run)

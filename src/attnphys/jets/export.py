@@ -15,7 +15,10 @@ model's buffers). ``part`` (``NOT_EXPORTABLE``) is refused with a one-line error
 JSON), ``attnphys.inputs`` (the definition above, JSON), ``attnphys.preprocessing`` (the
 model record's selection and padding, JSON) and ``attnphys.preprocess`` (the tower frame the
 model was trained in, ``attnphys.jets.preprocess``: the caller puts ``towers`` in that frame
-before the graph), as SPANet's ONNX export records its inputs and outputs. ``check_export`` compares onnxruntime with PyTorch on real jets.
+before the graph), as SPANet's ONNX export records its inputs and outputs. ``check_export``
+compares onnxruntime with PyTorch on real jets: a NaN or infinite probability on either side is
+an error (never a difference of 0), and with ``--check`` the comparison runs on the temporary
+file, so a failed check leaves no ONNX file behind.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from attnphys.files import atomic_path
+from attnphys.validate.records import check_outputs
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +85,11 @@ def example_inputs(inputs: tuple[str, ...], n_features: int, batch: int = 2, tow
     return tuple(out)
 
 
-def export_model(model_path: str | Path, out: str | Path) -> dict:
-    """Write the ONNX graph of ``model_path`` to ``out``; return its metadata."""
+def export_model(model_path: str | Path, out: str | Path, check: str | Path | None = None) -> dict:
+    """Write the ONNX graph of ``model_path`` to ``out``; return its metadata.
+
+    ``check``: a dataset split to compare onnxruntime with PyTorch on before ``out`` is
+    written (``check_export``); the returned dict then holds ``max_abs_diff``."""
     import onnx
     import torch
 
@@ -120,8 +127,15 @@ def export_model(model_path: str | Path, out: str | Path) -> dict:
             graph.metadata_props.add(key=key, value=value)
         onnx.checker.check_model(graph)
         onnx.save(graph, str(tmp))
+        if check is not None:
+            worst = check_export(model_path, tmp, check, name=out)
+            log.info("onnxruntime vs PyTorch on %s: max |dp| = %.3g", check, worst)
+            print(f"max_abs_diff {worst:.3g}")
+            if worst > TOLERANCE:
+                raise ValueError(f"{out}: onnxruntime probabilities differ from PyTorch by {worst:.3g} "
+                                 f"(> {TOLERANCE:g}) on {check}")
     log.info("%s -> %s (opset %d)", model_path, out, graph.opset_import[0].version)
-    return metadata
+    return metadata if check is None else {**metadata, "max_abs_diff": worst}
 
 
 def onnx_probabilities(onnx_path: str | Path, feeds: dict[str, np.ndarray]) -> np.ndarray:
@@ -132,8 +146,11 @@ def onnx_probabilities(onnx_path: str | Path, feeds: dict[str, np.ndarray]) -> n
     return session.run([OUTPUT], feeds)[0]
 
 
-def check_export(model_path: str | Path, onnx_path: str | Path, test_path: str | Path, batch_size: int = 256) -> float:
-    """Max |p_onnx - p_torch| over the jets of ``test_path``, each batch trimmed to its longest jet."""
+def check_export(model_path: str | Path, onnx_path: str | Path, test_path: str | Path, batch_size: int = 256,
+                 name: str | Path | None = None) -> float:
+    """Max |p_onnx - p_torch| over the jets of ``test_path``, each batch trimmed to its longest jet;
+    a probability that is not finite on either side is an error (``name``: the ONNX file's name
+    in messages, for a temporary ``onnx_path``)."""
     import torch
 
     from attnphys.jets.models import MODELS
@@ -155,20 +172,15 @@ def check_export(model_path: str | Path, onnx_path: str | Path, test_path: str |
         feeds = {name: np.ascontiguousarray(arrays[name]) for name in inputs}
         with torch.inference_mode():
             expected = wrapper(*(torch.from_numpy(feeds[name]) for name in inputs)).numpy()
-        worst = max(worst, float(np.abs(onnx_probabilities(onnx_path, feeds) - expected).max()))
+        check_outputs(model_path, expected, f"PyTorch probabilities on {test_path}")
+        got = onnx_probabilities(onnx_path, feeds)
+        check_outputs(name or onnx_path, got, f"onnxruntime probabilities on {test_path}")
+        worst = max(worst, float(np.abs(got - expected).max()))
     return worst
 
 
 def _run(args: argparse.Namespace) -> int:
-    export_model(args.checkpoint, args.out)
-    if args.check is not None:
-        worst = check_export(args.checkpoint, args.out, args.check)
-        log.info("onnxruntime vs PyTorch on %s: max |dp| = %.3g", args.check, worst)
-        print(f"max_abs_diff {worst:.3g}")
-        if worst > TOLERANCE:
-            Path(args.out).unlink()
-            raise ValueError(f"{args.out}: onnxruntime probabilities differ from PyTorch by {worst:.3g} "
-                             f"(> {TOLERANCE:g}) on {args.check}")
+    export_model(args.checkpoint, args.out, args.check)
     return 0
 
 

@@ -39,6 +39,7 @@ from attnphys.files import atomic_path
 from attnphys.jets.dataset import jet_features
 from attnphys.jets.ingest import JET_RADIUS, TOWER_LEAVES, TOWER_SCHEMA, select_jets
 from attnphys.jets.nsubjettiness import DEFAULT_AXES, FEATURES
+from attnphys.validate.arguments import non_negative_int, positive_int
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,8 @@ def add_cli(subparsers) -> None:
     p.add_argument("--out", type=Path, required=True, help="Parquet file to write (one row per jet)")
     p.add_argument("--leading", type=leading_jets, default=None, metavar="N|all",
                    help="jets considered per event, by decreasing pT: a count or 'all' (default: all)")
-    p.add_argument("--batch-size", type=int, default=512, help="jets per forward pass (default: 512)")
+    p.add_argument("--batch-size", type=positive_int, default=512, help="jets per forward pass (default: 512)")
     add_device_option(p)
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads, 0: torch's default (default: 0)")
+    p.add_argument("--threads", type=non_negative_int, default=0,
+                   help="torch CPU threads, 0: torch's default (default: 0)")
     p.set_defaults(func=_run)

@@ -26,7 +26,9 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from attnphys.files import atomic_path
+from attnphys.files import atomic_hdf5
+from attnphys.validate import brief
+from attnphys.validate.neutrino import check_maps
 
 PLANES, CELLS = 100, 80
 DATASETS = ("pixel_maps", "truth_prong_index", "reco_prong_index", "truth_prong_label", "reco_prong_label",
@@ -64,18 +66,19 @@ def build_maps(hits: pd.DataFrame, n_events: int, prong_columns: dict[str, np.nd
 
 
 def write_dataset(path: Path, arrays: dict[str, np.ndarray], attrs: dict) -> None:
-    """Write the layout above atomically, gzip-compressed per event."""
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            for name, value in arrays.items():
-                chunks = (1,) + value.shape[1:] if value.ndim > 1 else None
-                f.create_dataset(name, data=value, compression="gzip" if value.ndim > 2 else None, chunks=chunks)
-            for key, value in attrs.items():
-                f.attrs[key] = value
+    """Write the layout above atomically, gzip-compressed per event (built in memory:
+    ``attnphys.files.atomic_hdf5``)."""
+    with atomic_hdf5(path) as f:
+        for name, value in arrays.items():
+            chunks = (1,) + value.shape[1:] if value.ndim > 1 else None
+            f.create_dataset(name, data=value, compression="gzip" if value.ndim > 2 else None, chunks=chunks)
+        for key, value in attrs.items():
+            f.attrs[key] = value
 
 
 def read_dataset(path: Path, names=DATASETS) -> tuple[dict[str, np.ndarray], dict]:
-    """The datasets ``names`` and the attributes of a dataset file, checked for presence."""
+    """The datasets ``names`` and the attributes of a dataset file, checked for presence and
+    values (``attnphys.validate.neutrino``)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: neutrino dataset not found")
@@ -84,6 +87,8 @@ def read_dataset(path: Path, names=DATASETS) -> tuple[dict[str, np.ndarray], dic
             missing = [n for n in names if n not in f]
             if missing:
                 raise ValueError(f"{path}: neutrino dataset lacks {missing}")
-            return {n: f[n][...] for n in names}, dict(f.attrs)
-    except OSError as err:
-        raise ValueError(f"{path}: not a readable HDF5 file ({err})") from err
+            data, attrs = {n: f[n][...] for n in names}, dict(f.attrs)
+    except (OSError, RuntimeError, KeyError, TypeError) as err:
+        raise ValueError(f"{path}: not a readable HDF5 file ({brief(err)})") from err
+    check_maps(path, data, attrs)
+    return data, attrs

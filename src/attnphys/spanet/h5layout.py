@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import h5py
 import numpy as np
 
-from attnphys.files import atomic_path, existing
+from attnphys.files import atomic_hdf5, existing
 from attnphys.validate import brief
-from attnphys.validate.spanet import check_physical
+from attnphys.validate.spanet import check_mask, check_physical, check_real_jets
 
 JET_FIELDS = ("pt", "eta", "phi", "mass", "btag")
 TOPS = ("t1", "t2")
@@ -77,9 +77,9 @@ class MatchingData:
 
 
 def write_h5(path: str | os.PathLike, data: MatchingData) -> None:
-    """Write ``data`` in SPANet's layout, atomically."""
+    """Write ``data`` in SPANet's layout, atomically (built in memory: ``attnphys.files.atomic_hdf5``)."""
     validate(data, str(path))
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    with atomic_hdf5(path) as f:
         src = f.create_group("INPUTS/Source")
         src.create_dataset("MASK", data=data.mask.astype(bool))
         for name in JET_FIELDS:
@@ -104,7 +104,7 @@ def read_h5(path: str | os.PathLike, require_targets: bool = True) -> MatchingDa
         mask = _dataset(f, path, "INPUTS/Source/MASK")
         if mask.ndim != 2:
             raise ValueError(f"{path}: INPUTS/Source/MASK must be [events, max_jets], got shape {mask.shape}")
-        fields = {"mask": mask.astype(bool)}
+        fields = {"mask": check_mask(path, mask)}
         for name in JET_FIELDS:
             arr = _dataset(f, path, f"INPUTS/Source/{name}")
             if arr.shape != mask.shape:
@@ -130,8 +130,10 @@ def read_h5(path: str | os.PathLike, require_targets: bool = True) -> MatchingDa
 
 def validate(data: MatchingData, source: str) -> None:
     """Check shapes, finite jet values, target indices pointing at real jets, and the physics
-    (``attnphys.validate.spanet``: no negative pT, no jet targeted twice in an event)."""
+    (``attnphys.validate.spanet``: physical jets, a real jet in every event, no jet targeted
+    twice in an event)."""
     n, j = data.mask.shape
+    check_real_jets(source, data.mask)
     for name in JET_FIELDS:
         arr = getattr(data, name)
         if arr.shape != (n, j):
@@ -159,7 +161,7 @@ def validate(data: MatchingData, source: str) -> None:
                 raise ValueError(
                     f"{source}: TARGETS/{top}/{parton} index {idx[ev]} points at a padded jet in event {ev}"
                 )
-    check_physical(source, data.mask, data.pt, data.targets,
+    check_physical(source, data.mask, {name: getattr(data, name) for name in JET_FIELDS}, data.targets,
                    [f"TARGETS/{top}/{parton}" for top in TOPS for parton in PARTONS])
 
 

@@ -21,10 +21,9 @@ import argparse
 import logging
 from pathlib import Path
 
-import h5py
 import numpy as np
 
-from attnphys.files import atomic_path
+from attnphys.files import atomic_hdf5
 from attnphys.spanet.h5layout import JET_FIELDS, PARTONS, TOPS, read_h5
 from attnphys.stage_options import add_checkpoint_option
 from attnphys.train.options import add_device_option
@@ -60,7 +59,7 @@ def predict_assignments(checkpoint: str | Path, input_file: str | Path, out: str
     rows = np.arange(len(data))[:, None, None]
     targets = np.where(packed >= 0, order[rows, np.maximum(packed, 0)], -1)
     probability = out_tensor[..., 3].astype(np.float32)
-    with atomic_path(out) as tmp, h5py.File(tmp, "w") as f:
+    with atomic_hdf5(out) as f:
         f.create_dataset("INPUTS/Source/MASK", data=data.mask)
         for name in JET_FIELDS:
             f.create_dataset(f"INPUTS/Source/{name}", data=getattr(data, name))

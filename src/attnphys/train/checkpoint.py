@@ -1,4 +1,9 @@
-"""Checkpoints: atomic ``torch.save`` of plain data, loaded with ``weights_only=True``."""
+"""Checkpoints: atomic ``torch.save`` of plain data, loaded with ``weights_only=True``.
+
+``save`` hands torch an open file rather than a path: torch names the zip archive's entries
+after a path's file name (here the temporary ``.model.PID.tmp``), but ``archive/`` for a file
+object, so the same state gives the same bytes whatever process wrote it, and a full disk is
+Python's own OSError (``attnphys.files.DiskFull``) instead of torch's "unexpected pos"."""
 
 from __future__ import annotations
 
@@ -12,8 +17,8 @@ from attnphys.validate import brief
 
 
 def save(obj: dict, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        torch.save(obj, handle)
 
 
 def load(path: Path) -> dict:

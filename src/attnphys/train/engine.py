@@ -29,6 +29,7 @@ from attnphys.train.data import TensorSet, batch_plan, gather
 from attnphys.train.device import resolve_device
 from attnphys.train.distributed import Ranks, join
 from attnphys.train.schedule import LearningRate
+from attnphys.validate.records import check_outputs
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +290,7 @@ def predict(
     if not outputs:
         raise ValueError("predict: no rows to predict")
     stacked = torch.cat(outputs)
+    check_outputs(getattr(model, "record_path", "model"), stacked.numpy(), "model output")
     result = torch.empty_like(stacked)
     result[torch.from_numpy(np.concatenate(plan))] = stacked
     return result

@@ -3,12 +3,15 @@
 Each reader calls its validator where the data enters, so no stage downstream sees an
 unchecked value:
 
-- ``delphes``: Delphes-layout ROOT files (header, leaf types, finite and physical values);
+- ``delphes``: Delphes-layout ROOT files (header, leaf types, counters, finite and physical values);
 - ``towers``: the towers Parquet files of ``jets ingest`` read by ``jets dataset``;
 - ``dataset``: the train/val/test splits read by ``jets train`` and ``jets evaluate``
   (integer labels in range, class names in the configured order);
-- ``spanet``: SPANet-layout HDF5 files (physical jets, distinct target indices);
+- ``spanet``: SPANet-layout HDF5 files (physical jets, boolean masks, distinct target indices);
+- ``neutrino``: the neutrino pixel-map HDF5 files (shapes, views, labels, splits);
+- ``records``: a trained model's record and weights, and its outputs;
 - ``unique``: input files identified by resolved path and content;
+- ``paths``: the files of one command: no output onto an input, no input given twice;
 - ``config``: the workflow configuration, model settings included, before anything runs;
 - ``arguments``: argparse types for counts, sizes and finite numbers.
 
@@ -19,7 +22,20 @@ status 2 (``attnphys --debug`` shows the traceback).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+# Physical ranges shared by every reader (GeV, radians). BEAM_ENERGY: the LHC's design beam
+# energy (14 TeV collisions), the most that any particle, tower or jet of an LHC event can
+# carry; the generators here run at 13 TeV. ETA_COVERAGE: the calorimeters' reach
+# (attnphys.detector.calorimeter, the Delphes ATLAS card: |eta| <= 5). ROUNDING: float32
+# rounding of phi = +-pi and of eta at the edge.
+BEAM_ENERGY = 7000.0
+ETA_COVERAGE = 5.0
+ROUNDING = 1e-4
+PHI_LIMIT = math.pi + ROUNDING
+ETA_LIMIT = ETA_COVERAGE + ROUNDING
 
 
 class BadInput(ValueError):
@@ -48,4 +64,11 @@ def describe(values: np.ndarray, bad: np.ndarray) -> str:
     return repr(value.item() if hasattr(value, "item") else value)
 
 
-__all__ = ["BadInput", "brief", "describe", "first_bad"]
+def outside(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Elementwise: not in the closed interval [lo, hi] (NaN is outside)."""
+    values = np.asarray(values)
+    return ~((values >= lo) & (values <= hi))
+
+
+__all__ = ["BEAM_ENERGY", "ETA_COVERAGE", "ETA_LIMIT", "PHI_LIMIT", "BadInput", "brief", "describe", "first_bad",
+           "outside"]

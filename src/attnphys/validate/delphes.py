@@ -7,8 +7,14 @@
   baskets that remain happen to decompress.
 - ``check_collection``: every field of a collection is a per-event list of numbers and all
   fields of an event have the same length.
-- ``check_kinematics``: values are finite; ``ET`` and ``PT`` are not negative. A NaN reaching
-  FastJet crashes the clustering (a segmentation fault), so this runs before it.
+- ``check_counter``: the collection's counter leaf (``Tower_size``, ``nTower``) equals the
+  number of entries of its leaves in every event.
+- ``check_kinematics``: values are finite and physical: ``ET`` and ``PT`` in [0, beam energy],
+  ``Phi`` in [-pi, pi], a tower's ``Eta`` within the calorimeters' coverage (|eta| <= 5) and a
+  particle's within +-999.9 (the value at pT = 0, ``attnphys.kinematics``). A NaN or an
+  |eta| of a few hundred (whose pz^2 overflows) reaching FastJet crashes the clustering (a
+  segmentation fault), so this runs before it; every value that passes gives finite
+  four-momenta.
 """
 
 from __future__ import annotations
@@ -19,10 +25,18 @@ import struct
 import awkward as ak
 import numpy as np
 
-from attnphys.validate import BadInput, describe
+from attnphys.kinematics import ETA_AT_ZERO_PT
+from attnphys.validate import BEAM_ENERGY, ETA_LIMIT, PHI_LIMIT, BadInput, describe, outside
 
-NON_NEGATIVE = ("ET", "PT")
 HEADER = "ROOT header"
+# field -> (collection or None for any, low, high, what lies outside)
+RANGES = {
+    "ET": (None, 0.0, BEAM_ENERGY, "outside [0, beam energy]"),
+    "PT": (None, 0.0, BEAM_ENERGY, "outside [0, beam energy]"),
+    "Phi": (None, -PHI_LIMIT, PHI_LIMIT, "outside [-pi, pi]"),
+    "Eta": ("Tower", -ETA_LIMIT, ETA_LIMIT, "beyond the calorimeters' coverage |eta| <= 5"),
+}
+PARTICLE_ETA = ETA_AT_ZERO_PT * (1 + 1e-6)
 
 
 def check_header(path: str | os.PathLike) -> None:
@@ -64,19 +78,41 @@ def check_collection(path, collection: str, arrays: dict[str, ak.Array], first_e
                            f"but {first} has {counts[entry - first_entry]}")
 
 
+def check_counter(path, collection: str, counter: str, counts: np.ndarray, arrays: dict[str, ak.Array],
+                  first_entry: int) -> None:
+    """The counter leaf ``counter`` of ``collection`` equals the entries per event of its leaves."""
+    if not arrays:
+        return
+    field, array = next(iter(arrays.items()))
+    n = ak.to_numpy(ak.num(array, axis=1))
+    counts = np.asarray(counts)
+    if counts.shape != n.shape or (counts != n).any():
+        event = int(np.flatnonzero(counts != n)[0]) if counts.shape == n.shape else 0
+        raise BadInput(path, f"leaf {counter}", f"counts {counts[event] if counts.shape == n.shape else counts.shape} "
+                       f"in event {first_entry + event}, but leaf {collection}.{field} has {n[event]} entries")
+
+
 def check_kinematics(path, collection: str, arrays: dict[str, ak.Array], first_entry: int) -> None:
-    """Finite values in every floating field; ``ET`` and ``PT`` not negative."""
+    """Finite values in every floating field, and the physical ranges of ``RANGES``."""
     for field, array in arrays.items():
         flat = ak.to_numpy(ak.flatten(array, axis=1))
         if not np.issubdtype(flat.dtype, np.floating):
             continue
         bad = ~np.isfinite(flat)
         what = "non-finite"
-        if field in NON_NEGATIVE and not bad.any():
-            bad, what = flat < 0, "negative"
+        where, lo, hi, problem = RANGES.get(field, (None, -np.inf, np.inf, ""))
+        if field == "Eta" and collection != "Tower":
+            lo, hi, problem = -PARTICLE_ETA, PARTICLE_ETA, f"outside +-{ETA_AT_ZERO_PT}"
+        elif where not in (None, collection):
+            lo, hi = -np.inf, np.inf
+        suffix = ""
+        if not bad.any():
+            bad = outside(flat, lo, hi)
+            what = "negative" if bad.any() and lo == 0 and flat[bad].min() < 0 else "unphysical"
+            suffix = f" ({problem})"
         if bad.any():
             index = int(np.flatnonzero(bad)[0])
             entry = first_entry + int(np.searchsorted(np.cumsum(ak.to_numpy(ak.num(array, axis=1))), index,
                                                       side="right"))
             raise BadInput(path, f"leaf {collection}.{field}",
-                           f"{what} value {describe(flat, bad)} in event {entry}")
+                           f"{what} value {describe(flat, bad)} in event {entry}{suffix}")

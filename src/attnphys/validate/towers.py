@@ -3,8 +3,10 @@ dataset stage reads it.
 
 Refused, with the file, the column and the first bad row: a missing column or one of the
 wrong kind (labels and counts must be integers, kinematics numbers, towers lists of
-numbers), nulls, non-finite values, negative jet or tower pT or jet mass, tower lists of
-different lengths within a jet, and ``n_towers`` that disagrees with the tower lists (it
+numbers), nulls, non-finite values, values outside their physical range (``RANGES``: pT in
+[0, beam energy], jet mass in [0, twice the beam energy], eta within the calorimeters'
+coverage, phi and delta phi in [-pi, pi], delta eta within twice the coverage), tower lists
+of different lengths within a jet, and ``n_towers`` that disagrees with the tower lists (it
 would make a wrong mask). A NaN jet mass would otherwise drop the jet from the flat sample
 without a word.
 """
@@ -15,10 +17,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from attnphys.validate import BadInput, describe, first_bad
+from attnphys.validate import BEAM_ENERGY, ETA_LIMIT, PHI_LIMIT, BadInput, describe, first_bad, outside
 
 SCALARS = ("jet_pt", "jet_eta", "jet_phi", "jet_mass")
-NON_NEGATIVE = ("jet_pt", "jet_mass", "tower_pt")
+RANGES = {
+    "jet_pt": (0.0, BEAM_ENERGY), "tower_pt": (0.0, BEAM_ENERGY), "jet_mass": (0.0, 2 * BEAM_ENERGY),
+    "jet_eta": (-ETA_LIMIT, ETA_LIMIT), "tower_eta": (-ETA_LIMIT, ETA_LIMIT),
+    "tower_deta": (-2 * ETA_LIMIT, 2 * ETA_LIMIT),
+    "jet_phi": (-PHI_LIMIT, PHI_LIMIT), "tower_phi": (-PHI_LIMIT, PHI_LIMIT), "tower_dphi": (-PHI_LIMIT, PHI_LIMIT),
+}
 INTEGERS = ("n_towers", "source_entry", "source_jet")
 LISTS = ("tower_pt", "tower_eta", "tower_phi", "tower_deta", "tower_dphi")
 
@@ -80,10 +87,12 @@ def _no_nulls(path, name: str, column) -> None:
 
 
 def _physical(path, name: str, values: np.ndarray, row_of: np.ndarray | None) -> None:
-    """Finite; not negative where physics says so. ``row_of``: cumulative list lengths."""
-    for bad, what in ((~np.isfinite(values), "non-finite"),
-                      ((values < 0) if name in NON_NEGATIVE else np.zeros(len(values), bool), "negative")):
+    """Finite and within ``RANGES``. ``row_of``: cumulative list lengths."""
+    lo, hi = RANGES.get(name, (-np.inf, np.inf))
+    for bad, what in ((~np.isfinite(values), "non-finite"), ((values < 0) & (lo == 0), "negative"),
+                      (outside(values, lo, hi), "unphysical")):
         if bad.any():
             index = first_bad(bad)
             row = index if row_of is None else int(np.searchsorted(row_of, index, side="right"))
-            raise BadInput(path, f"column {name}", f"{what} value {describe(values, bad)} in row {row}")
+            raise BadInput(path, f"column {name}", f"{what} value {describe(values, bad)} in row {row} "
+                           f"(range [{lo:.6g}, {hi:.6g}])")
