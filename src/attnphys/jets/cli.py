@@ -10,6 +10,8 @@ STAGES = {
     "generate": "attnphys.jets.generate",
     "ingest": "attnphys.jets.ingest",
     "dataset": "attnphys.jets.dataset",
+    "paper-dataset": "attnphys.jets.paper_dataset",
+    "paper-layout": "attnphys.jets.paper_layout",
     "train": "attnphys.jets.train",
     "evaluate": "attnphys.jets.evaluate",
     "predict": "attnphys.jets.predict",
