@@ -24,14 +24,14 @@ from attnphys.jets.models.pair_transformer import PairTransformer
 from attnphys.jets.models.pfn import PFN
 from attnphys.jets.models.transformer import TowerTransformer
 from attnphys.jets.paper import TALK
+from attnphys.jets.sources import PAPER_ONLY
 from attnphys.jets.split import HL_COLUMNS
 from attnphys.train.params import construct
 
 MODELS: dict[str, type[nn.Module]] = {
     "hl_dnn": HLDNN, "pfn": PFN, "transformer": TowerTransformer, "part": PairTransformer, "hl135": NsubsDNN,
 }
-# Models that need the published file's 135 N-subjettiness values (jets.source: paper).
-PAPER_ONLY = ("hl135",)
+# PAPER_ONLY: models that need the published file's 135 N-subjettiness values (jets.source: paper).
 # The talk's parameter counts, from the one table of the paper's figures (attnphys.jets.paper).
 PAPER_PARAMS = {model: row.n_params for model, row in TALK.items()}
 # Beyond the talk: ``part`` is sized to the Transformer's count.
