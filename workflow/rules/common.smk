@@ -234,7 +234,9 @@ def towers_files(wildcards):
 
 
 def jets_dataset_size():
-    """Jets of the flat sample (train + val + test)."""
+    """Jets of the flat sample (train + val + test), or of the paper's file (jets.source)."""
+    if JETS["source"] == "paper":
+        return JETS_PAPER_JETS
     return JETS["jets_per_class"] * len(JETS["classes"])
 
 
@@ -251,6 +253,21 @@ def study_samples():
     """Every (variant, class) sample the diagnosis table reads."""
     return [f"{OUT}/jets/study/{variant}/{cls}.parquet"
             for variant, classes in JETS["study"]["variants"].items() for cls in classes]
+
+
+# ---- jets sources ------------------------------------------------------------------
+# jets.source: the simulation or the paper's published file; the paths of each source and the
+# cross-source runs come from the package (attnphys.jets.sources).
+from attnphys.jets import sources as jet_sources  # noqa: E402
+
+jet_sources.check_sources(JETS)
+JETS_OTHER = jet_sources.other_source(JETS)
+JETS_PAPER_DIR = jet_sources.dataset_dir(OUT, JETS, "paper")
+JETS_SIM_DIR = jet_sources.dataset_dir(OUT, JETS, "simulation")
+JETS_DATASET = jet_sources.dataset_files(OUT, JETS)  # the configured source's splits and summary
+JETS_PAPER_JETS = jet_sources.paper_jets(JETS["paper_file"]) if JETS["paper_file"] else 0
+
+
 def jets_train_size():
     return math.ceil(jets_dataset_size() * JETS["split"][0])
 

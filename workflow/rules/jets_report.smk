@@ -13,10 +13,10 @@ rule jets_build_report:
         metrics=expand(rules.jets_evaluate.output.metrics, **JETS_RUNS),
         predictions=expand(rules.jets_evaluate.output.predictions, **JETS_RUNS),
         history=expand(rules.jets_train.output.history, **JETS_RUNS),
-        train=rules.jets_build_dataset.output.train,
-        val=rules.jets_build_dataset.output.val,
-        test=rules.jets_build_dataset.output.test,
-        dataset_summary=rules.jets_build_dataset.output.summary,
+        train=JETS_DATASET["train"],
+        val=JETS_DATASET["val"],
+        test=JETS_DATASET["test"],
+        dataset_summary=JETS_DATASET["summary"],
     output:
         summary=report(
             f"{OUT}/jets/report/summary.csv",

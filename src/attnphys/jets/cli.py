@@ -17,6 +17,7 @@ STAGES = {
     "predict": "attnphys.jets.predict",
     "export": "attnphys.jets.export",
     "report": "attnphys.jets.report",
+    "cross-source": "attnphys.jets.cross_source",
     "study": "attnphys.jets.physics_study",
     "diagnosis": "attnphys.jets.diagnosis",
     "trees": "attnphys.jets.boosted_trees",

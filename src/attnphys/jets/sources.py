@@ -50,7 +50,23 @@ def other_source(jets: dict) -> str:
 
 def dataset_dir(outdir: str, jets: dict, source: str) -> str:
     """The folder of a source's train/val/test splits."""
-    return f"{outdir}/jets/dataset" if source == jets["source"] else f"{outdir}/jets/cross/{source}/dataset"
+    return f"{outdir}/jets/dataset" if source == jets["source"] else cross_dataset_dir(outdir, source)
+
+
+def dataset_files(outdir: str, jets: dict) -> dict[str, str]:
+    """The configured source's ``train``, ``val``, ``test`` splits and ``summary``: what every later stage reads."""
+    folder = dataset_dir(outdir, jets, jets["source"])
+    return {**{s: f"{folder}/{s}.parquet" for s in ("train", "val", "test")}, "summary": f"{folder}/summary.json"}
+
+
+def cross_dataset_dir(outdir: str, source: str) -> str:
+    """The folder of a source's splits when it is not the configured one."""
+    return f"{outdir}/jets/cross/{source}/dataset"
+
+
+def paper_input(jets: dict) -> list[str]:
+    """The paper file as a rule input: none while jets.paper_file is empty."""
+    return [str(Path(jets["paper_file"]).expanduser())] if jets["paper_file"] else []
 
 
 def model_file(outdir: str, jets: dict, trained: str, model: str, seed) -> str:
@@ -73,6 +89,8 @@ def cross_models(jets: dict) -> list[str]:
 
 def cross_runs(outdir: str, jets: dict) -> list[dict]:
     """Every (trained, tested, model, seed) of the cross-source table with its metrics.json."""
+    if not jets["paper_file"]:
+        raise ValueError("config key jets.paper_file: the cross-source table (jets_cross) needs the paper's file")
     return [{"trained": t, "tested": e, "model": m, "seed": s, "metrics": metrics_file(outdir, jets, t, e, m, s)}
             for t, e in itertools.product(SOURCES, SOURCES) for m in cross_models(jets) for s in jets["seeds"]]
 
