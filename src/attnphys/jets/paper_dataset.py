@@ -51,7 +51,8 @@ is an exact train/val/test partition (``attnphys.splits``, default 80/10/10 as t
 drawn from the seed under the key ``("jets", "paper", "split")``.
 
 The file is read in chunks of ``CHUNK`` jets (h5py slices), so memory holds one chunk of
-towers, never the file's 108k x 230 x 3. The consistency check (``consistency``) recomputes
+towers, never the file's 108k x 230 x 3: a first pass checks every value (``check_values``),
+so a bad file is refused before anything is logged or written, a second converts. The consistency check (``consistency``) recomputes
 tau_N of a seeded sample of jets with the project's FastJet path (``nsubjettiness``) and
 compares them with the file's, printed and written to ``consistency.json`` beside the splits;
 a disagreement is reported with its numbers, not raised. All outputs are atomic: an error
@@ -232,9 +233,9 @@ def jet_pt_gev(jet_pt: np.ndarray, layout: Layout, nominal_pt: float) -> np.ndar
     return jet_pt if layout.pt_scale == "GeV" else nominal_pt * jet_pt
 
 
-def sorted_towers(three: np.ndarray, path: Path, first_row: int, tolerance: float = SUM_TOLERANCE):
-    """(pT fractions, deta, dphi) sorted by decreasing pT and the real-tower counts of one chunk;
-    NaN, negative pT, an empty jet or pT not summing to 1 name the key and the jet."""
+def checked_towers(three: np.ndarray, path: Path, first_row: int, tolerance: float = SUM_TOLERANCE) -> np.ndarray:
+    """The real-tower counts of one chunk; NaN, negative pT, an empty jet or pT not summing to 1
+    name the key and the jet."""
     bad = ~np.isfinite(three)
     if bad.any():
         row = first_row + int(np.argwhere(bad)[0, 0])
@@ -251,9 +252,23 @@ def sorted_towers(three: np.ndarray, path: Path, first_row: int, tolerance: floa
         k = first_bad(off)
         raise BadInput(path, TOWERS_KEY, f"tower pT sums to {sums[k]:.6g} in jet {first_row + k}, expected 1 "
                        "(pT-normalised towers)")
-    order = np.argsort(-pt, axis=1, kind="stable")
-    ordered = np.take_along_axis(three, order[:, :, None], axis=1)
-    return ordered, counts
+    return counts
+
+
+def sorted_towers(three: np.ndarray) -> np.ndarray:
+    """Each jet's towers by decreasing pT (real ones first, padding last), as ``jets ingest`` writes them."""
+    order = np.argsort(-three[:, :, 0], axis=1, kind="stable")
+    return np.take_along_axis(three, order[:, :, None], axis=1)
+
+
+def check_values(f, path: Path, layout: Layout) -> None:
+    """Every tower and tau_N value of the file, chunk by chunk, before anything is written or logged."""
+    towers = _dataset(f, path, TOWERS_KEY)
+    nsubs = {beta: _dataset(f, path, key) for beta, key in NSUBS_KEYS.items()}
+    for start in range(0, layout.n_jets, CHUNK):
+        rows = slice(start, min(start + CHUNK, layout.n_jets))
+        checked_towers(_read(towers, path, TOWERS_KEY, rows), path, start)
+        _nsubs_chunk(nsubs, path, rows)
 
 
 def _fixed(values: np.ndarray, width: int) -> pa.FixedSizeListArray:
@@ -385,6 +400,7 @@ def build_paper_dataset(paper_file: str | Path, out: PaperFiles, classes: list[s
                          f"nominal pT {nominal_pt} > 0")
     with open_paper_file(path) as f:
         layout, jets = read_layout(f, path)
+        check_values(f, path, layout)
         log.info("paper dataset: %s: %d jets, %d towers per jet, %d tau_N per beta; jet_PT %s, jet_Mass %s; dtypes %s",
                  path, layout.n_jets, layout.file_towers, layout.n_nsubs, layout.pt_scale, layout.mass_scale,
                  layout.dtypes)
@@ -414,7 +430,9 @@ def build_paper_dataset(paper_file: str | Path, out: PaperFiles, classes: list[s
                 writers[s] = stack.enter_context(pq.ParquetWriter(tmp, schema))
             for start in range(0, layout.n_jets, CHUNK):
                 rows = slice(start, min(start + CHUNK, layout.n_jets))
-                three, counts = sorted_towers(_read(towers_node, path, TOWERS_KEY, rows), path, start)
+                three = _read(towers_node, path, TOWERS_KEY, rows)
+                counts = checked_towers(three, path, start)
+                three = sorted_towers(three)
                 nsubs = _nsubs_chunk(nsubs_nodes, path, rows)
                 truncated += int((counts > max_towers).sum())
                 index = np.arange(rows.start, rows.stop)
