@@ -226,3 +226,63 @@ def test_classes_outside_the_config_are_left_out(simulated, tmp_path):
         build_paper_dataset(simulated["paper"], files, ["1", "5"])
     with pytest.raises(BadInput, match="file"):
         build_paper_dataset(tmp_path / "out" / "train.parquet", files, ["1", "2"])
+
+
+def _tiled(source: Path, target: Path, times: int) -> None:
+    """``source`` with every key repeated ``times`` along the jets axis (a few hundred jets)."""
+    with h5py.File(source, "r") as src, h5py.File(target, "w") as dst:
+        def copy(name, node):
+            if isinstance(node, h5py.Dataset):
+                dst.create_dataset(name, data=np.concatenate([node[()]] * times))
+        src.visititems(copy)
+
+
+@pytest.mark.slow
+def test_snakemake_from_the_paper_file_to_report_curve_predict_export_and_cross_source(
+        simulated, generated_chunks, tmp_path, run_snakemake):
+    """jets.source: paper, through the workflow: report (talk's table beside ours, the source
+    named), learning curve, predict, ONNX export, and the cross-source table against our
+    simulation (the generated chunks as user Delphes files); the default source's graph stays."""
+    import pandas as pd
+    import yaml
+
+    paper = tmp_path / "dataset_PtNormed.h5"
+    _tiled(simulated["paper"], paper, 3)
+    tiny = yaml.safe_load((Path(__file__).resolve().parents[2] / ".test/config/config.yaml").read_text())
+    overlay = {**tiny, "outdir": str(tmp_path / "results"), "device": "cpu"}
+    overlay["jets"] = {
+        **tiny["jets"], "source": "paper", "paper_file": str(paper), "paper_check_jets": 20,
+        "jets_per_class": 1000, "flatten_bins": [1, 1], "max_towers": 80,
+        "pt_window": list(WINDOWS["pt_window"]), "mass_window": list(WINDOWS["mass_window"]),
+        "delphes_files": {c: [str(p)] for c, p in generated_chunks.paths.items()},
+        "models": ["hl_dnn", "hl135", "pfn"], "seeds": [0],
+        "train": {"epochs": 2, "batch_size": 32, "patience": 2},
+        "learning_curve": {"models": ["hl_dnn", "hl135"], "fractions": [0.25, 0.5, 1.0]},
+        "predict": {"files": [str(generated_chunks.paths["2"])], "model": "pfn", "seed": 0},
+        "model_params": {**tiny["jets"]["model_params"], "hl135": {"width": 32, "depth": 2, "bottleneck": 16}},
+    }
+    run = run_snakemake(tmp_path, overlay, "jets_report", "jets_export", "jets_predict", "jets_learning_curve",
+                        "jets_cross", timeout=1500)
+    assert run.returncode == 0, run.stderr[-4000:]
+    out = tmp_path / "results" / "jets"
+    assert not (out / "events").exists()  # user files, nothing generated
+    assert json.loads((out / "dataset" / "consistency.json").read_text())["agree"] is True
+    assert read_preprocessing(out / "dataset" / "test.parquet")["source"]["name"] == "paper"
+    report = (out / "report" / "report.md").read_text()
+    assert "Source: the paper's published jets" in report and str(paper) in report
+    assert "86.90 % (paper v2)" in report and "84.14 ± 0.45 %" in report
+    summary = pd.read_csv(out / "report" / "summary.csv").set_index("model")
+    assert summary.loc["hl135", "n_params"] == 136 * 32 + 32 + 32 * 32 + 32 + 32 * 16 + 16 + 16 * 7 + 7
+    assert summary.loc["hl135", "accuracy_paper"] == 86.90
+    assert all((out / "models" / m / "seed0" / "model.onnx").exists() for m in ("hl_dnn", "hl135", "pfn"))
+    assert pq.read_table(out / "predict" / next((out / "predict").iterdir()).name).num_rows >= 1
+    curve = pd.read_csv(out / "learning_curve" / "table.csv")
+    assert {"hl_dnn", "hl135", "trees"} <= set(curve["model"])
+    cross = pd.read_csv(out / "report" / "cross_source.csv")
+    assert len(cross) == 2 * 4 and set(cross["model"]) == {"hl_dnn", "pfn"}
+    assert set(zip(cross["trained"], cross["tested"])) == {(t, e) for t in ("simulation", "paper")
+                                                           for e in ("simulation", "paper")}
+    assert {f"acc_{c}" for c in CLASS_NAMES} <= set(cross.columns)
+    assert "Trained on" in (out / "report" / "cross_source.md").read_text()
+    # the simulated splits of the cross-source run lie beside the paper's
+    assert (out / "cross" / "simulation" / "dataset" / "test.parquet").exists()
