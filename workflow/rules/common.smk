@@ -288,8 +288,8 @@ def jets_main_frame():
 
 
 def jets_frame_flags(model, frame):
-    """`jets train` flags of a tower frame; the Mass + HL DNN sees no towers."""
-    if model == "hl_dnn":
+    """`jets train` flags of a tower frame; the HL networks see no towers."""
+    if model in jet_sources.HL_MODELS:
         return ""
     preprocess, _, augment = frame.partition("+")
     return f"--preprocess {preprocess}{' --augment' if augment else ''}"
@@ -304,7 +304,7 @@ JETS_CURVE_DIR = f"{OUT}/jets/learning_curve"
 
 def curve_frames(model):
     """Tower frames a model runs in on the learning curve (main frame first)."""
-    if model == "hl_dnn":
+    if model in jet_sources.HL_MODELS:
         return ["none"]
     return list(dict.fromkeys([jets_main_frame(), *JETS_CURVE["frames"]]))
 

@@ -19,6 +19,8 @@ from pathlib import Path
 SOURCES = ("simulation", "paper")
 # Models that need the published file's 135 N-subjettiness values (attnphys.jets.models).
 PAPER_ONLY = ("hl135",)
+# Models on the jet mass and tau_N alone: no towers, so always tower frame "none".
+HL_MODELS = ("hl_dnn", *PAPER_ONLY)
 PUBLISHED_JETS = 108_359  # jets of dataset_PtNormed.h5 (Zenodo 10404290)
 
 
