@@ -47,8 +47,11 @@ Conversion into the dataset columns (``attnphys.jets.dataset.dataset_schema`` pl
 - provenance: the file as given, the row in it, jet 0.
 
 No flattening (the authors' sample is flat in mass with equal class counts already); the split
-is an exact train/val/test partition (``attnphys.splits``, default 80/10/10 as the paper's)
-drawn from the seed under the key ``("jets", "paper", "split")``.
+is an exact train/val/test partition (``attnphys.splits``) drawn from the seed under the key
+``("jets", "paper", "split")``, default 80/10/10 as the first author's (``adamlu123/sandbox``
+multi_prongs/utils.py ``split_data``: 80/10/10 of the file after moving one tenth of it, the
+fold, to the end; ten folds, so the paper's spread is over test folds, ours over training seeds
+on one split).
 
 The file is read in chunks of ``CHUNK`` jets (h5py slices), so memory holds one chunk of
 towers, never the file's 108k x 230 x 3: a first pass checks every value (``check_values``),
