@@ -33,13 +33,17 @@ Conversion into the dataset columns (``attnphys.jets.dataset.dataset_schema`` pl
   padded to ``max_towers``; ``tower_deta``, ``tower_dphi`` are the file's centred coordinates,
   ``tower_eta`` = jet eta + deta and ``tower_phi`` = wrapped jet phi + dphi (the file holds no
   other absolute position);
-- tower pT back in GeV: z_i x the jet pT in GeV, which is ``jet_PT`` where the file holds GeV
-  and ``nominal_pt`` x ``jet_PT`` (default 1100 GeV, the centre of the paper's 1000-1200 GeV
-  window) where it is normalised. The taggers' tower input is log pT, so the scale is an offset
-  of at most log(1200 / 1000) = 0.18 against a jet's own pT, which standardisation absorbs when
-  training on this source and which the cross-source table measures when not;
-- ``jet_mass`` in GeV: ``jet_Mass`` where physical, ``jet_Mass`` x the jet pT in GeV where
-  normalised; the file's own values stay in ``file_jet_pt`` and ``file_jet_mass``;
+- pT back in GeV through the jet's scalar pT sum S: the towers' pT fractions z_i sum to 1, so a
+  tower's pT is z_i x S and every momentum of the normalised towers is the physical one / S.
+  Where the file's ``jet_PT`` is normalised, S is not in the file and is taken as ``nominal_pt``
+  (default 1100 GeV, the centre of the paper's 1000-1200 GeV window): tower pT = z_i x S, jet
+  pT = ``jet_PT`` x S, jet mass = ``jet_Mass`` x S (mass scales with the momenta). The taggers'
+  tower input is log pT, so a nominal S is an offset of at most log(1200 / 1100) = 0.09 against
+  the jet's own, which standardisation absorbs when training on this source and the
+  cross-source table measures when not; for the mass it is a smearing of up to 9 %, which the
+  HL networks see. Where ``jet_PT`` is in GeV, S is taken as ``jet_PT`` (vector and scalar
+  sums of a collimated jet agree to a few per mille) and a GeV ``jet_Mass`` as it is; the file's
+  own values stay in ``file_jet_pt`` and ``file_jet_mass``;
 - the talk's 16 (``nsubjettiness.FEATURES``, beta 1 and 2, N = 1..8) from ``Nsubs_beta10`` and
   ``Nsubs_beta20``, divided by R0^beta (R0 = 1.2) to the project's normalised measure (the file's
   towers sum to 1, so UnnormalizedMeasure / R0^beta is NormalizedMeasure); the 135 values as
@@ -231,9 +235,10 @@ def read_layout(f, path: Path) -> tuple[Layout, dict[str, np.ndarray]]:
     return layout, jets
 
 
-def jet_pt_gev(jet_pt: np.ndarray, layout: Layout, nominal_pt: float) -> np.ndarray:
-    """The jet pT in GeV: the file's where it holds GeV, ``nominal_pt`` x its value where normalised."""
-    return jet_pt if layout.pt_scale == "GeV" else nominal_pt * jet_pt
+def scalar_sum_gev(jet_pt: np.ndarray, layout: Layout, nominal_pt: float) -> np.ndarray:
+    """S, the jet's scalar pT sum in GeV that the normalised towers were divided by: ``jet_PT``
+    where the file holds GeV, ``nominal_pt`` where it is normalised (S is not in the file)."""
+    return jet_pt if layout.pt_scale == "GeV" else np.full_like(jet_pt, nominal_pt)
 
 
 def checked_towers(three: np.ndarray, path: Path, first_row: int, tolerance: float = SUM_TOLERANCE) -> np.ndarray:
@@ -285,8 +290,9 @@ def chunk_table(rows: np.ndarray, jets: dict[str, np.ndarray], three: np.ndarray
     from attnphys.detector.azimuth import wrap_phi
 
     names = np.array(PAPER_CLASSES)[jets["target"][rows]]
-    pt_gev = jet_pt_gev(jets["jet_PT"][rows], layout, nominal_pt)
-    mass_gev = jets["jet_Mass"][rows] if layout.mass_scale == "GeV" else jets["jet_Mass"][rows] * pt_gev
+    scale = scalar_sum_gev(jets["jet_PT"][rows], layout, nominal_pt)
+    pt_gev = jets["jet_PT"][rows] if layout.pt_scale == "GeV" else jets["jet_PT"][rows] * scale
+    mass_gev = jets["jet_Mass"][rows] if layout.mass_scale == "GeV" else jets["jet_Mass"][rows] * scale
     width = min(max_towers, three.shape[1])
     n_real = np.minimum(counts, max_towers)
     mask = np.arange(max_towers)[None, :] < n_real[:, None]
@@ -295,7 +301,7 @@ def chunk_table(rows: np.ndarray, jets: dict[str, np.ndarray], three: np.ndarray
     padded *= mask[:, :, None]
     eta, phi = jets["jet_Eta"][rows], jets["jet_Phi"][rows]
     lists = {
-        "tower_pt": padded[:, :, 0] * pt_gev[:, None],
+        "tower_pt": padded[:, :, 0] * scale[:, None],
         "tower_deta": padded[:, :, 1],
         "tower_dphi": padded[:, :, 2],
         "tower_eta": np.where(mask, padded[:, :, 1] + eta[:, None], 0.0),
@@ -409,7 +415,8 @@ def build_paper_dataset(paper_file: str | Path, out: PaperFiles, classes: list[s
                  layout.dtypes)
         if layout.pt_scale == "normalised":
             log.info("paper dataset: jet_PT is normalised (the leading jet of the pT-normalised towers): "
-                     "tower and jet pT in GeV = %g GeV x the file's value", nominal_pt)
+                     "tower pT, jet pT and mass in GeV = %g GeV (the nominal scalar pT sum) x the file's values",
+                     nominal_pt)
         if layout.n_nsubs != len(NSUBS_COLUMNS) // len(NSUBS_BETAS):
             log.warning("paper dataset: %d tau_N per beta, not 45: hl135 cannot train on this file", layout.n_nsubs)
         kept = np.flatnonzero(np.isin(np.array(PAPER_CLASSES)[jets["target"]], classes))

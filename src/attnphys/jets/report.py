@@ -102,11 +102,11 @@ def source_sentence(dataset_summary: dict) -> str:
         return ("**Source: our simulation** (Pythia 8 and the project's Delphes-ATLAS-like towers, "
                 "`jets.source: simulation`).")
     scale = ("the file's jet pT in GeV" if source.get("pt_scale") == "GeV" else
-             f"{source.get('nominal_pt'):g} GeV x the file's normalised jet pT")
+             f"{source.get('nominal_pt'):g} GeV, a nominal scalar pT sum: the file's pT and mass are normalised")
     check = {True: "agree with the project's FastJet path", False: "**differ** from the project's FastJet path",
              None: "were not checked"}[dataset_summary.get("tau_check_agrees")]
     return (f"**Source: the paper's published jets** (`{source.get('file')}`, `jets.source: paper`; "
-            f"tower pT in GeV = pT fraction x {scale}; jet mass {source.get('mass_scale')} in the file). "
+            f"pT in GeV = pT fraction x {scale}). "
             f"The file's tau_N {check} (consistency.json beside the dataset).")
 
 
