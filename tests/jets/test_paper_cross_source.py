@@ -85,3 +85,14 @@ def test_bad_source_settings_name_their_key(changes, key):
         sources.check_sources(_jets_config(**changes))
     with pytest.raises(ValueError, match="config key jets.paper_file"):
         sources.cross_runs("R", _jets_config())
+
+
+def test_report_names_the_source_of_its_numbers():
+    from attnphys.jets.report import source_sentence
+
+    assert source_sentence({"target_per_class": 250}).startswith("**Source: our simulation**")
+    paper = {"source": {"name": "paper", "file": "/d/p.h5", "pt_scale": "normalised", "mass_scale": "normalised",
+                        "nominal_pt": 1100.0}, "tau_check_agrees": False}
+    text = source_sentence(paper)
+    assert "**Source: the paper's published jets** (`/d/p.h5`" in text and "1100 GeV" in text
+    assert "**differ** from the project's FastJet path" in text
