@@ -120,6 +120,7 @@ def test_classes_towers_and_features_come_back(simulated, tmp_path):
                                 "mass_scale": "normalised", "nominal_pt": NOMINAL_PT}
     check = json.loads(files.consistency.read_text())
     assert check["agree"] is True and check["jets_checked"] == min(200, n)
+    assert check["jets_partly_outside_leading_jet"] == 0  # the fixture's jet is all its towers
     assert all(b["disagreeing"] == 0 and b["max_rel_diff"] < 1e-6 for b in check["betas"].values())
 
 
@@ -159,7 +160,7 @@ def test_a_tau_disagreement_is_reported_with_numbers(simulated, tmp_path, capsys
     beta = check["betas"]["beta10"]
     assert beta["disagreeing"] == 1 and beta["worst"]["row"] == 3 and beta["worst"]["N"] == 2
     assert beta["max_rel_diff"] == pytest.approx(0.01 / 1.01, rel=1e-3)
-    assert check["betas"]["beta05"]["disagreeing"] == 0
+    assert check["betas"]["beta05"]["disagreeing"] == 0 and check["disagreeing_jets_partly_outside"] == 0
     assert "tau_N check beta10: 1 of" in capsys.readouterr().out
 
 

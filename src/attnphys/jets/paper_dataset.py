@@ -346,9 +346,14 @@ def _nsubs_chunk(nodes: dict, path: Path, rows) -> dict[str, np.ndarray]:
     return out
 
 
-def consistency(f, path: Path, layout: Layout, seed: int, n_check: int) -> dict:
+def consistency(f, path: Path, layout: Layout, seed: int, n_check: int, file_jet_pt: np.ndarray | None = None) -> dict:
     """tau_N of ``n_check`` seeded jets recomputed from ``threeM`` (``nsubjettiness``, every N and
-    beta of the file) against the file's; numbers of the agreement, never an error."""
+    beta of the file) against the file's; numbers of the agreement, never an error.
+
+    The file's tau_N are those of the leading anti-kT R = 1.2 jet reclustered from the towers
+    (calculate_nsubs.cpp), ours those of all towers: where the file's normalised ``jet_PT``
+    (``file_jet_pt``, that jet's pT) differs from the pT of all towers, towers fell outside it and
+    the two may differ; those jets are counted, and how many of the disagreeing jets they are."""
     import awkward as ak
 
     from attnphys.jets.nsubjettiness import nsubjettiness
@@ -366,6 +371,7 @@ def consistency(f, path: Path, layout: Layout, seed: int, n_check: int) -> dict:
     record = {"jets_checked": n_check, "rows": rows.tolist(), "rtol": CHECK_RTOL, "atol": CHECK_ATOL,
               "measure": "file: UnnormalizedMeasure on pT fractions; ours: NormalizedMeasure x sum(pT) x R0^beta",
               "betas": {}}
+    disagreeing = np.zeros(n_check, dtype=bool)
     for beta, value in BETA_VALUES.items():
         mine = np.stack([ours[f"tau{n}_b{value}"] for n in range(1, layout.n_nsubs + 1)], axis=1)
         mine = mine * total[:, None] * R0**value
@@ -373,6 +379,7 @@ def consistency(f, path: Path, layout: Layout, seed: int, n_check: int) -> dict:
         diff = np.abs(mine - theirs)
         rel = diff / np.maximum(np.abs(theirs), CHECK_ATOL)
         off = diff > CHECK_RTOL * np.abs(theirs) + CHECK_ATOL
+        disagreeing |= off.any(axis=1)
         worst = np.unravel_index(np.argmax(rel), rel.shape)
         record["betas"][f"beta{beta}"] = {
             "values": int(diff.size), "disagreeing": int(off.sum()),
@@ -382,6 +389,11 @@ def consistency(f, path: Path, layout: Layout, seed: int, n_check: int) -> dict:
                       "ours": float(mine[worst])},
         }
     record["agree"] = all(b["disagreeing"] == 0 for b in record["betas"].values())
+    if file_jet_pt is not None and layout.pt_scale == "normalised":
+        z, phi_c = three[:, :, 0], three[:, :, 2]
+        outside = np.abs(np.hypot(np.sum(z * np.cos(phi_c), 1), np.sum(z * np.sin(phi_c), 1)) - file_jet_pt[rows]) > 1e-4
+        record["jets_partly_outside_leading_jet"] = int(outside.sum())
+        record["disagreeing_jets_partly_outside"] = int((outside & disagreeing).sum())
     return record
 
 
@@ -393,8 +405,10 @@ def _report_consistency(path: Path, record: dict) -> None:
                 f"N {b['worst']['N']}: file {b['worst']['file']:.6g}, ours {b['worst']['ours']:.6g})")
         print(line, flush=True)
     if record["agree"] is False:
-        log.warning("%s: the file's tau_N differ from the project's FastJet path on %d jets (consistency.json)",
-                    path, max(b["jets_disagreeing"] for b in record["betas"].values()))
+        outside = record.get("disagreeing_jets_partly_outside")
+        log.warning("%s: the file's tau_N differ from the project's FastJet path on %d jets%s (consistency.json)",
+                    path, max(b["jets_disagreeing"] for b in record["betas"].values()),
+                    "" if outside is None else f", {outside} of them with towers outside the file's leading jet")
 
 
 def build_paper_dataset(paper_file: str | Path, out: PaperFiles, classes: list[str], split=PAPER_SPLIT,
@@ -454,7 +468,7 @@ def build_paper_dataset(paper_file: str | Path, out: PaperFiles, classes: list[s
                             index[local], jets, three[local], counts[local], {b: v[local] for b, v in nsubs.items()},
                             layout, list(classes), max_towers, nominal_pt, str(path), schema))
                 del three, nsubs
-            checked = consistency(f, path, layout, seed, check_jets)
+            checked = consistency(f, path, layout, seed, check_jets, jets["jet_PT"])
             for writer in writers.values():
                 writer.close()
             summary = _summary(layout, jets, kept, which, list(classes), truncated, record, checked)
