@@ -21,6 +21,8 @@ include: "workflow/rules/jets_models.smk"
 include: "workflow/rules/jets_report.smk"
 # Your own data in: tag unlabelled Delphes files, export the taggers to ONNX.
 include: "workflow/rules/jets_predict.smk"
+# The paper's own jets (jets.source: paper) and the cross-source table.
+include: "workflow/rules/jets_paper.smk"
 # Why our classes separated less than the paper's (not part of `all`).
 include: "workflow/rules/jets_study.smk"
 include: "workflow/rules/jets_learning_curve.smk"

@@ -17,9 +17,18 @@ import torch
 
 from attnphys.jets.dataset import CLASSES_METADATA
 from attnphys.jets.evaluate import classification_metrics, evaluate_tagger
-from attnphys.jets.models import MODELS, PAPER_PARAMS, PAPER_SIZES, TARGET_PARAMS, build_model, count_parameters
+from attnphys.jets.models import (
+    MODELS,
+    PAPER_PARAMS,
+    PAPER_SIZES,
+    TARGET_PARAMS,
+    build_model,
+    count_parameters,
+    hl_columns,
+)
 from attnphys.jets.models.pair_transformer import pair_features
 from attnphys.jets.prong_classes import CLASS_NAMES
+from attnphys.jets.nsubjettiness import FEATURES
 from attnphys.jets.split import read_jets
 from attnphys.jets.train import jet_tensors, train_tagger
 from attnphys.train import TrainConfig, load_weights
@@ -96,6 +105,15 @@ def dataset(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("name", ["hl_dnn", "pfn", "transformer"])
 def test_default_parameter_counts_match_the_talk(name):
     assert count_parameters(build_model(name, **PAPER_SIZES[name])) == PAPER_PARAMS[name]
+
+
+def test_paper_hl_network_is_the_talks_dnn_on_136_inputs():
+    """hl135: mass + 135 N-subjettiness into the talk's 6 x 800 -> 64 -> 7 layers: 119 more inputs
+    x 800 weights than the talk's 3,270,119."""
+    assert PAPER_SIZES["hl135"] == {"n_features": 136, "n_classes": 7}
+    assert count_parameters(build_model("hl135", **PAPER_SIZES["hl135"])) == 3_270_119 + 119 * 800 == 3_365_319
+    assert hl_columns("hl135")[0] == "jet_mass" and len(hl_columns("hl135")) == 136
+    assert hl_columns("hl_dnn") == ("jet_mass", *FEATURES)
 
 
 def test_pair_transformer_has_the_transformers_count_exactly():

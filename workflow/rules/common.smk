@@ -10,6 +10,7 @@ import sys
 # The package beside this Snakefile (the same sources the rules run).
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 from attnphys import areas  # noqa: E402
+from attnphys.jets import sources as jet_sources  # noqa: E402
 from attnphys.jets.frames import FRAMES  # noqa: E402
 from attnphys.jets.plan import CURVE_RUN, TREES_RUN, USER_CHUNK, diagnosis_rows, frame_flags  # noqa: E402
 from attnphys.neutron_stars.plan import prior_flags, star_counts  # noqa: E402
@@ -41,6 +42,12 @@ ATTNPHYS = (
 JETS, JETS_PLAN = config["jets"], PLANS["jets"]
 JETS_CURVE = JETS["learning_curve"]
 JETS_CURVE_DIR = JETS_PLAN.curve_dir
+# jets.source: the simulation or the paper's published file (attnphys.jets.sources).
+JETS_OTHER = jet_sources.other_source(JETS)
+JETS_PAPER_DIR = jet_sources.dataset_dir(OUT, JETS, "paper")
+JETS_SIM_DIR = jet_sources.dataset_dir(OUT, JETS, "simulation")
+JETS_DATASET = jet_sources.dataset_files(OUT, JETS)  # the configured source's splits and summary
+JETS_PAPER_JETS = JETS_PLAN.paper_jets
 SPANET, SPANET_PLAN = config["spanet"], PLANS["spanet"]
 NS, NS_COUNTS = config["neutron_stars"], star_counts(config)
 NU, NU_PLAN = config["neutrino"], PLANS["neutrino"]

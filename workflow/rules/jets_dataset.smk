@@ -3,7 +3,9 @@
 #
 # Inputs per class: the generated chunks {outdir}/jets/events/{cls}/{chunk}.root
 # (jets_events.smk), or, when config jets.delphes_files lists glob patterns for the class,
-# those files instead (attnphys.jets.plan).
+# those files instead (attnphys.jets.plan). The simulated splits go to
+# {outdir}/jets/dataset/ (JETS_SIM_DIR), or beside the paper's when jets.source is `paper`
+# (jets_paper.smk); later stages read the configured source's splits (JETS_DATASET).
 
 
 rule jets_ingest:
@@ -40,10 +42,10 @@ rule jets_build_dataset:
     input:
         JETS_PLAN.towers_files(),
     output:
-        train=f"{OUT}/jets/dataset/train.parquet",
-        val=f"{OUT}/jets/dataset/val.parquet",
-        test=f"{OUT}/jets/dataset/test.parquet",
-        summary=f"{OUT}/jets/dataset/summary.json",
+        train=f"{JETS_SIM_DIR}/train.parquet",
+        val=f"{JETS_SIM_DIR}/val.parquet",
+        test=f"{JETS_SIM_DIR}/test.parquet",
+        summary=f"{JETS_SIM_DIR}/summary.json",
     log:
         f"{OUT}/logs/jets/dataset.log",
     benchmark:
@@ -75,4 +77,4 @@ rule jets_build_dataset:
 
 rule jets_dataset:
     input:
-        rules.jets_build_dataset.output,
+        JETS_DATASET.values(),

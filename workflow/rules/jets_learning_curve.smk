@@ -13,8 +13,8 @@
 
 rule jets_curve_train:
     input:
-        train=rules.jets_build_dataset.output.train,
-        val=rules.jets_build_dataset.output.val,
+        train=JETS_DATASET["train"],
+        val=JETS_DATASET["val"],
     output:
         model=f"{JETS_CURVE_DIR}/{CURVE_RUN}/model.pt",
         history=f"{JETS_CURVE_DIR}/{CURVE_RUN}/history.csv",
@@ -54,7 +54,7 @@ rule jets_curve_train:
 rule jets_curve_evaluate:
     input:
         model=rules.jets_curve_train.output.model,
-        test=rules.jets_build_dataset.output.test,
+        test=JETS_DATASET["test"],
     output:
         predictions=f"{JETS_CURVE_DIR}/{CURVE_RUN}/predictions.parquet",
         metrics=f"{JETS_CURVE_DIR}/{CURVE_RUN}/metrics.json",
@@ -85,8 +85,8 @@ rule jets_curve_evaluate:
 
 rule jets_curve_trees:
     input:
-        train=rules.jets_build_dataset.output.train,
-        test=rules.jets_build_dataset.output.test,
+        train=JETS_DATASET["train"],
+        test=JETS_DATASET["test"],
     output:
         metrics=f"{JETS_CURVE_DIR}/{TREES_RUN}/metrics.json",
     log:

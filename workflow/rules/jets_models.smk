@@ -9,8 +9,8 @@
 
 rule jets_train:
     input:
-        train=rules.jets_build_dataset.output.train,
-        val=rules.jets_build_dataset.output.val,
+        train=JETS_DATASET["train"],
+        val=JETS_DATASET["val"],
     output:
         model=f"{OUT}/jets/models/{{model}}/seed{{seed}}/model.pt",
         history=f"{OUT}/jets/models/{{model}}/seed{{seed}}/history.csv",
@@ -48,7 +48,7 @@ rule jets_train:
 rule jets_evaluate:
     input:
         model=rules.jets_train.output.model,
-        test=rules.jets_build_dataset.output.test,
+        test=JETS_DATASET["test"],
     output:
         predictions=f"{OUT}/jets/eval/{{model}}/seed{{seed}}/predictions.parquet",
         metrics=f"{OUT}/jets/eval/{{model}}/seed{{seed}}/metrics.json",

@@ -42,7 +42,7 @@ rule jets_predict:
 rule jets_export_model:
     input:
         model=rules.jets_train.output.model,
-        test=rules.jets_build_dataset.output.test,
+        test=JETS_DATASET["test"],
     output:
         f"{OUT}/jets/models/{{model}}/seed{{seed}}/model.onnx",
     log:

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 import torch
 
 from attnphys.files import atomic_path
-from attnphys.jets.models import MODELS, count_parameters
+from attnphys.jets.models import MODELS, count_parameters, hl_columns
 from attnphys.jets.provenance import PROVENANCE_FIELDS
 from attnphys.jets.split import read_jets
 from attnphys.jets.train import in_frame, jet_tensors, logits
@@ -73,7 +73,8 @@ def evaluate_tagger(
     model, info = load_model(Path(model_path), MODELS)
     inputs = tuple(info["inputs"])
     # The tower frame the model was trained in, from its record.
-    jets = in_frame(read_jets(test_path, need_towers="towers" in inputs), info["preprocess"])
+    jets = in_frame(read_jets(test_path, need_towers="towers" in inputs, hl_columns=hl_columns(info["model"])),
+                    info["preprocess"])
     if len(jets) == 0:
         raise ValueError(f"{test_path}: the test split has no jets")
     classes = [str(c) for c in info.get("classes") or []]

@@ -153,14 +153,15 @@ def check_export(model_path: str | Path, onnx_path: str | Path, test_path: str |
     in messages, for a temporary ``onnx_path``)."""
     import torch
 
-    from attnphys.jets.models import MODELS
+    from attnphys.jets.models import MODELS, hl_columns
     from attnphys.jets.split import read_jets
     from attnphys.jets.train import in_frame
     from attnphys.train.record import load_model
 
     model, info = load_model(Path(model_path), MODELS)
     inputs = tuple(info["inputs"])
-    jets = in_frame(read_jets(test_path, need_towers="towers" in inputs), info["preprocess"])
+    jets = in_frame(read_jets(test_path, need_towers="towers" in inputs, hl_columns=hl_columns(info["model"])),
+                    info["preprocess"])
     if len(jets) == 0:
         raise ValueError(f"{test_path}: no jets to check the export on")
     wrapper = _probabilities(model)

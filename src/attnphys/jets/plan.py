@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from attnphys.jets.frames import frame_name, frame_settings
 from attnphys.jets.prong_classes import CLASS_NAMES
+from attnphys.jets.sources import HL_MODELS, check_sources, paper_jets
 from attnphys.validate.config import check_files
 
 SPLITS = ("train", "val", "test")
@@ -33,7 +34,7 @@ TRAIN_SETTINGS = ("epochs", "batch_size", "lr", "weight_decay", "warmup_frac", "
 # One learning-curve run's folder under the curve's folder; the Mass + HL DNN and the trees
 # see no towers and run in frame "none" only.
 CURVE_RUN = "runs/{model}/{frame}/f{fraction}/seed{seed}"
-NO_TOWERS = ("hl_dnn", "trees")
+NO_TOWERS = (*HL_MODELS, "trees")
 TREES_RUN = CURVE_RUN.format(model="trees", frame="none", fraction="{fraction}", seed="{seed}")
 USER_CHUNK = r"[A-Za-z0-9_]+(-[0-9a-f]{8})?"
 
@@ -41,6 +42,7 @@ USER_CHUNK = r"[A-Za-z0-9_]+(-[0-9a-f]{8})?"
 def check(cfg: dict) -> None:
     """Cross-field checks of the ``jets`` block that JSON schema cannot express; each names its key."""
     jets = cfg["jets"]
+    check_sources(jets)
     unknown = set(jets["acceptance"]) - set(CLASS_NAMES)
     if unknown:
         raise ValueError(f"config key jets.acceptance: unknown classes {sorted(unknown)}")
@@ -108,6 +110,7 @@ class Plan:
             predict = self.jets["predict"]["files"]
             self.predict_files = file_chunks(predict, "jets.predict.files") if predict else {}
             check_files(self.predict_files.values(), "jets.predict.files")
+        self.paper_jets = paper_jets(self.jets["paper_file"]) if files and self.jets["paper_file"] else 0
 
     # ---- generation and ingestion ----------------------------------------------------
     def chunks(self, cls: str) -> list[int]:
@@ -148,7 +151,9 @@ class Plan:
 
     # ---- dataset sizes -----------------------------------------------------------------
     def dataset_size(self) -> int:
-        """Jets of the flat sample (train + val + test)."""
+        """Jets of the flat sample (train + val + test), or of the paper's file (jets.source)."""
+        if self.jets["source"] == "paper":
+            return self.paper_jets
         return self.jets["jets_per_class"] * len(self.jets["classes"])
 
     def split_size(self, split: str) -> int:
@@ -225,7 +230,7 @@ def diagnosis_rows() -> int:
 
 
 def frame_flags(model: str, frame: str) -> str:
-    """`jets train` flags of a tower frame; the Mass + HL DNN sees no towers."""
+    """`jets train` flags of a tower frame; the HL networks and the trees see no towers."""
     if model in NO_TOWERS:
         return ""
     preprocess, augment = frame_settings(frame)

@@ -76,7 +76,7 @@ def predict_jets(model_path: str | Path, inputs: list[str | Path], out: str | Pa
     """Tag every selected jet of the ROOT files ``inputs``; write ``out``; return the jet count."""
     import torch
 
-    from attnphys.jets.models import MODELS
+    from attnphys.jets.models import MODELS, PAPER_ONLY
     from attnphys.jets.split import jet_columns, jets_of_table
     from attnphys.jets.train import in_frame, jet_tensors, logits
     from attnphys.train import predict, resolve_device
@@ -86,6 +86,9 @@ def predict_jets(model_path: str | Path, inputs: list[str | Path], out: str | Pa
         raise ValueError(f"--leading must be at least 1 or 'all', got {leading}")
     model_path = Path(model_path)
     model, info = load_model(model_path, MODELS)
+    if info["model"] in PAPER_ONLY:
+        raise ValueError(f"{model_path}: model {info['model']!r}: needs the 135 N-subjettiness values of the "
+                         "paper's file; a Delphes file gives the talk's 16 (tag it with hl_dnn, pfn or transformer)")
     record = checked_preprocessing(model_path, info)
     classes = list(info["classes"])
     model_inputs = tuple(info["inputs"])

@@ -47,7 +47,7 @@ from attnphys.jets.figure import (
     plot_roc,
     plot_training_curves,
 )
-from attnphys.jets.paper import TALK, model_name
+from attnphys.jets.paper import PAPER_V2, TALK, model_name
 from attnphys.jets.results import (
     SPLITS,
     Run,
@@ -86,6 +86,28 @@ def _accuracy_cell(mean: float, std: float, n_seeds: int) -> str:
     if n_seeds > 1:
         return f"{mean:.2f} ± {std:.2f} %"
     return f"{mean:.2f} % (1 seed, no spread)"
+
+
+def _published_cell(model: str) -> str:
+    """The talk's accuracy of a model, else the paper's v2 figure (marked), else '-'."""
+    if model in TALK:
+        return f"{TALK[model].accuracy:.2f} ± {TALK[model].spread:.2f} %"
+    return f"{PAPER_V2[model]:.2f} % (paper v2)" if model in PAPER_V2 else "-"
+
+
+def source_sentence(dataset_summary: dict) -> str:
+    """Which jets the numbers come from: our simulation, or the paper's published file."""
+    source = dataset_summary.get("source", {"name": "simulation"})
+    if source.get("name") != "paper":
+        return ("**Source: our simulation** (Pythia 8 and the project's Delphes-ATLAS-like towers, "
+                "`jets.source: simulation`).")
+    scale = ("the file's jet pT in GeV" if source.get("pt_scale") == "GeV" else
+             f"{source.get('nominal_pt'):g} GeV, a nominal scalar pT sum: the file's pT and mass are normalised")
+    check = {True: "agree with the project's FastJet path", False: "**differ** from the project's FastJet path",
+             None: "were not checked"}[dataset_summary.get("tau_check_agrees")]
+    return (f"**Source: the paper's published jets** (`{source.get('file')}`, `jets.source: paper`; "
+            f"pT in GeV = pT fraction x {scale}). "
+            f"The file's tau_N {check} (consistency.json beside the dataset).")
 
 
 def _per_class_cell(model_runs: list[Run], k: int) -> str:
@@ -168,7 +190,7 @@ def write_markdown(
                 _accuracy_cell(row.accuracy_mean, row.accuracy_std, row.n_seeds),
                 row.n_seeds,
                 f"{TALK[row.model].n_params:,}" if row.model in TALK else "-",
-                f"{TALK[row.model].accuracy:.2f} ± {TALK[row.model].spread:.2f} %" if row.model in TALK else "-",
+                _published_cell(row.model),
             ]
             for row in summary.itertuples()
         ],
@@ -186,7 +208,7 @@ def write_markdown(
         ],
         "l" + "r" * (len(classes) + 1),
     )
-    funnel = (
+    funnel = "The published file, as it is (no selection or flattening here)." if "layout" in dataset_summary else (
         f"Target {dataset_summary['target_per_class']:,} jets per class; the flat sample holds "
         f"{dataset_summary['final_per_class']:,} per class"
         + (f", **{dataset_summary['shortfall_per_class']:,} short** of the target." if dataset_summary["shortfall_per_class"] else ".")
@@ -202,6 +224,8 @@ Reproduction of the tower-based taggers of Lu, Romero, Fenton, Whiteson and Bald
 (arXiv:2202.00723), as shown in the talk. Every number is on the test split
 ({", ".join(str(n) for n in sorted(n_test)) or "?"} jets), averaged over seeds {seeds};
 the spread is the standard deviation over seeds.
+
+{source_sentence(dataset_summary)}
 
 ## Top-1 accuracy
 

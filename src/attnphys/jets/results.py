@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from attnphys.jets.paper import TALK
+from attnphys.jets.paper import published_accuracy
 from attnphys.parquet import read_columns
 
 SUMMARY_COLUMNS = ["model", "n_params", "accuracy_mean", "accuracy_std", "n_seeds", "accuracy_paper"]
@@ -121,7 +121,7 @@ def summarise(runs: dict[str, list[Run]]) -> pd.DataFrame:
                 "accuracy_mean": float(accuracy.mean()),
                 "accuracy_std": float(accuracy.std(ddof=1)) if len(accuracy) > 1 else 0.0,
                 "n_seeds": len(accuracy),
-                "accuracy_paper": TALK[model].accuracy if model in TALK else float("nan"),
+                "accuracy_paper": published_accuracy(model),
             }
         )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -2,7 +2,8 @@
 ``attnphys.jets.dataset`` defines) as the arrays the taggers take.
 
 - ``hl``: jet mass (GeV) and the logarithms of the 16 N-subjettiness values, in the order of
-  ``nsubjettiness.FEATURES``. tau_N spans decades and its discriminating power lies in the
+  ``nsubjettiness.FEATURES`` (``HL_COLUMNS``; a model may name another set in its class attribute
+  ``hl_columns``, e.g. ``NSUBS135_COLUMNS``: the mass and the 135 values of the paper's file). tau_N spans decades and its discriminating power lies in the
   ratios tau_N / tau_N-1 (Thaler and Van Tilburg, arXiv:1011.2268), which are differences of
   logarithms: a linear layer forms them directly. Values below ``TAU_FLOOR`` (tau_N = 0 when a
   jet has at most N towers) are taken at the floor;
@@ -29,6 +30,12 @@ from attnphys.jets.nsubjettiness import FEATURES
 from attnphys.parquet import read_columns
 
 HL_COLUMNS = ("jet_mass", *FEATURES)
+# The published N-prong file's N-subjettiness (``attnphys.jets.paper_dataset``): tau_N for N = 1..45
+# at beta 0.5, 1 and 2 as the file holds them; with the mass, the paper's final HL input (136).
+NSUBS_BETAS = ("05", "10", "20")
+NSUBS_N = 45
+NSUBS_COLUMNS = tuple(f"tau{n}_beta{beta}" for beta in NSUBS_BETAS for n in range(1, NSUBS_N + 1))
+NSUBS135_COLUMNS = ("jet_mass", *NSUBS_COLUMNS)
 TAU_FLOOR = 1e-6
 TOWER_COLUMNS = ("tower_pt", "tower_deta", "tower_dphi")
 PREPROCESSING_KEY = b"attnphys.preprocessing"
@@ -68,11 +75,12 @@ def _list_column(table: pa.Table, name: str, path: Path) -> np.ndarray:
     return column.flatten().to_numpy(zero_copy_only=False).reshape(n, int(widths[0]))
 
 
-def read_jets(path: str | Path, need_towers: bool = True) -> Jets:
-    """Read one split; missing columns, NaN or a mask that is not a prefix name file and field."""
+def read_jets(path: str | Path, need_towers: bool = True, hl_columns: tuple[str, ...] = HL_COLUMNS) -> Jets:
+    """Read one split; missing columns, NaN or a mask that is not a prefix name file and field.
+    ``hl_columns``: the jet mass then the tau_N columns that make ``hl``."""
     path = Path(path)
-    table = read_columns(path, jet_columns(need_towers), "dataset split")
-    return jets_of_table(table, path, need_towers)
+    table = read_columns(path, jet_columns(need_towers, hl_columns), "dataset split")
+    return jets_of_table(table, path, need_towers, hl_columns)
 
 
 def read_preprocessing(path: str | Path) -> dict | None:
@@ -82,24 +90,27 @@ def read_preprocessing(path: str | Path) -> dict | None:
     return json.loads(metadata[PREPROCESSING_KEY]) if PREPROCESSING_KEY in metadata else None
 
 
-def jet_columns(need_towers: bool) -> list[str]:
+def jet_columns(need_towers: bool, hl_columns: tuple[str, ...] = HL_COLUMNS) -> list[str]:
     """The dataset columns the taggers' inputs are made of."""
-    return ["label", "class", "jet_pt", *HL_COLUMNS] + (["tower_mask", *TOWER_COLUMNS] if need_towers else [])
+    return ["label", "class", "jet_pt", *hl_columns] + (["tower_mask", *TOWER_COLUMNS] if need_towers else [])
 
 
-def jets_of_table(table: pa.Table, path: str | Path, need_towers: bool = True) -> Jets:
+def jets_of_table(table: pa.Table, path: str | Path, need_towers: bool = True,
+                  hl_columns: tuple[str, ...] = HL_COLUMNS) -> Jets:
     """Dataset rows (``jet_columns``) as ``Jets``; ``path`` names the source in errors."""
     path = Path(path)
-    wanted = jet_columns(need_towers)
+    if hl_columns[0] != "jet_mass":
+        raise ValueError(f"HL columns {list(hl_columns)[:3]}...: the first must be jet_mass")
+    wanted = jet_columns(need_towers, hl_columns)
     if not pa.types.is_integer(table.schema.field("label").type):
         raise ValueError(f"{path}: column label: expected integers, got {table.schema.field('label').type}")
     if any(table.column(c).null_count for c in wanted):
         name = next(c for c in wanted if table.column(c).null_count)
         raise ValueError(f"{path}: column {name}: null values")
     n = table.num_rows
-    scalar = {c: table.column(c).to_numpy().astype(np.float32) for c in ("jet_pt", *HL_COLUMNS)}
-    hl = np.stack([scalar["jet_mass"], *(np.log(np.maximum(scalar[c], TAU_FLOOR)) for c in FEATURES)],
-                  axis=1).astype(np.float32) if n else np.zeros((0, len(HL_COLUMNS)), np.float32)
+    scalar = {c: table.column(c).to_numpy().astype(np.float32) for c in ("jet_pt", *hl_columns)}
+    hl = np.stack([scalar["jet_mass"], *(np.log(np.maximum(scalar[c], TAU_FLOOR)) for c in hl_columns[1:])],
+                  axis=1).astype(np.float32) if n else np.zeros((0, len(hl_columns)), np.float32)
     if need_towers:
         mask = _list_column(table, "tower_mask", path).astype(bool)
         pt, deta, dphi = (_list_column(table, c, path).astype(np.float32) for c in TOWER_COLUMNS)

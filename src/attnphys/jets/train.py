@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from attnphys.jets.frames import PREPROCESS_MODES, check_settings
-from attnphys.jets.models import MODELS, build_model, count_parameters, model_class
+from attnphys.jets.models import MODELS, build_model, count_parameters, hl_columns, model_class
 from attnphys.jets.nested_subsets import nested_subset, take_rows
 from attnphys.jets.preprocess import canonical_frame, rotate_and_reflect
 from attnphys.jets.split import Jets, read_jets, read_preprocessing
@@ -140,7 +140,8 @@ def train_tagger(
     towers = "towers" in inputs
     if not towers:
         preprocess, augment = "none", False
-    train, val = (in_frame(read_jets(path, need_towers=towers), preprocess) for path in (train_path, val_path))
+    train, val = (in_frame(read_jets(path, need_towers=towers, hl_columns=hl_columns(model_name)), preprocess)
+                  for path in (train_path, val_path))
     rows = np.arange(len(train))
     if train_fraction != 1.0:
         rows = nested_subset(train_path, train_fraction, base_seed, seed)

@@ -33,6 +33,7 @@ import pandas as pd
 
 from attnphys.files import atomic_path
 from attnphys.jets.frames import frame_name
+from attnphys.jets.sources import HL_MODELS
 from attnphys.seeding import generator
 from attnphys.stage_options import add_seed_option
 
@@ -42,7 +43,7 @@ TABLE_COLUMNS = ["model", "fraction", "jets_per_class", "seed", "accuracy", "fra
 FIT_COLUMNS = ["model", "frame", "n_ref", "a", "a_err", "b", "b_err", "c", "c_err", "points", "status"]
 TALK_ORDER = ("transformer", "pfn", "hl_dnn")
 NAMES = {"hl_dnn": "Mass + HL DNN", "pfn": "PFN", "transformer": "Transformer",
-         "part": "ParT-style Transformer", "trees": "Boosted trees (mass + HL)"}
+         "part": "ParT-style Transformer", "trees": "Boosted trees (mass + HL)", "hl135": "Mass + 135 N-subjettiness DNN"}
 N_MAX = 1e7
 PAPER_JETS_PER_CLASS = 100_000
 DRAWS = 4000
@@ -179,7 +180,7 @@ def onset_of(fits: list[Fit], n_min: float, seed: int) -> Onset:
 
 def _name(model: str, frame: str, main_frame: str) -> str:
     name = NAMES.get(model, model)
-    return name if frame == main_frame or model in ("hl_dnn", "trees") else f"{name} ({frame})"
+    return name if frame == main_frame or model in (*HL_MODELS, "trees") else f"{name} ({frame})"
 
 
 def onset_sentence(onset: Onset, n_min: float) -> str:
@@ -221,7 +222,7 @@ def write_markdown(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: 
         lines.append(f"| {_name(fit.model, fit.frame, main_frame)} | {fit.frame} | {' | '.join(cells)} "
                      f"| {100 * at_largest:.1f} % | {paper} | {fit.status} |")
     lines += ["", "## Where the talk's ordering appears", ""]
-    by_model = {f.model: f for f in fits if f.frame == main_frame or f.model == "hl_dnn"}
+    by_model = {f.model: f for f in fits if f.frame == main_frame or f.model in HL_MODELS}
     if not set(TALK_ORDER) <= set(by_model):
         lines.append("The talk's ordering needs the Transformer, the PFN and the Mass + HL DNN on the curve; "
                      "this run has " + ", ".join(sorted(by_model)) + ".")
