@@ -86,6 +86,7 @@ from attnphys.jets.nsubjettiness import FEATURES, N_MAX, R0
 from attnphys.jets.split import NSUBS_BETAS, NSUBS_COLUMNS, PREPROCESSING_KEY
 from attnphys.seeding import generator
 from attnphys.splits import assign_splits
+from attnphys.stage_options import add_seed_option
 from attnphys.validate import BadInput, brief, describe, first_bad
 from attnphys.validate.arguments import finite_float, positive_int
 
@@ -416,6 +417,7 @@ def build_paper_dataset(paper_file: str | Path, out: PaperFiles, classes: list[s
                         pt_window=(1000.0, 1200.0), mass_window=(300.0, 700.0), check_jets: int = 200) -> dict:
     """Write the splits, summary and consistency record of ``out`` from the published file."""
     path = Path(paper_file)
+    existing(path, "published N-prong HDF5 file (jets.paper_file)")
     if len(set(classes)) != len(classes) or set(classes) - set(PAPER_CLASSES):
         raise ValueError(f"config key jets.classes: {list(classes)} must be distinct classes of {list(PAPER_CLASSES)}")
     if max_towers < 1 or check_jets < 0 or not np.isfinite(nominal_pt) or nominal_pt <= 0:
@@ -518,7 +520,7 @@ def add_cli(subparsers) -> None:
     parser.add_argument("--classes", nargs="+", required=True, help="classes in label order")
     parser.add_argument("--split", nargs=3, type=finite_float, default=list(PAPER_SPLIT))
     parser.add_argument("--max-towers", type=positive_int, default=230)
-    parser.add_argument("--seed", type=int, default=0)
+    add_seed_option(parser)
     parser.add_argument("--nominal-pt", type=finite_float, default=NOMINAL_PT,
                         help="GeV per unit of a normalised jet_PT (default: 1100, the window's centre)")
     parser.add_argument("--pt-window", nargs=2, type=finite_float, default=[1000.0, 1200.0],
