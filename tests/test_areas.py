@@ -17,12 +17,6 @@ import torch
 
 from attnphys.cli import AREAS, main, stage_parser
 
-# Areas whose cli module (PENDING) or model file (PENDING_MODELS) still predates the contract
-# on this branch (helper contract-b converts them): strict, so the test fails once they follow
-# it and the entry must go.
-PENDING: set[str] = set()
-PENDING_MODELS: set[str] = set()
-
 # Areas that train no model kept in a file (the gating fits last seconds, in temporary folders).
 NO_MODELS = {"gating"}
 
@@ -51,8 +45,7 @@ def _stages(area: str) -> dict[str, str]:
 STAGES = [(area, stage) for area in AREAS for stage in _stages(area)]
 
 
-@pytest.mark.parametrize("area", [pytest.param(a, marks=pytest.mark.xfail(strict=True, reason="not converted yet"))
-                                  if a in PENDING else a for a in AREAS])
+@pytest.mark.parametrize("area", list(AREAS))
 def test_cli_module_holds_only_the_stages_and_register(area):
     module = importlib.import_module(AREAS[area])
     public = {name for name, value in vars(module).items() if not name.startswith("_") and not inspect.ismodule(value)}
@@ -62,8 +55,7 @@ def test_cli_module_holds_only_the_stages_and_register(area):
     assert module.STAGES and all(m.startswith(package + ".") for m in module.STAGES.values())
 
 
-@pytest.mark.parametrize("area", [pytest.param(a, marks=pytest.mark.xfail(strict=True, reason="not converted yet"))
-                                  if a in PENDING_MODELS else a for a in AREAS if a not in NO_MODELS])
+@pytest.mark.parametrize("area", [a for a in AREAS if a not in NO_MODELS])
 def test_the_models_file_holds_the_models_registry(area):
     models = importlib.import_module(AREAS[area].removesuffix(".cli") + ".models")
     assert models.MODELS and all(isinstance(name, str) and issubclass(cls, torch.nn.Module)
