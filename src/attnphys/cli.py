@@ -24,15 +24,11 @@ import os
 import signal
 import sys
 
+from attnphys import areas
 from attnphys.validate.paths import check_arguments
 
-AREAS = {
-    "jets": "attnphys.jets.cli",
-    "spanet": "attnphys.spanet.cli",
-    "gating": "attnphys.gating.cli",
-    "neutron-stars": "attnphys.neutron_stars.cli",
-    "neutrino": "attnphys.neutrino.cli",
-}
+# Subcommand -> command-line module of every area, from the one registry (attnphys.areas).
+AREAS = {area.command: area.cli for area in areas.AREAS}
 
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
