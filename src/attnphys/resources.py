@@ -2,7 +2,7 @@
 as SAFETY x (base + slope x job size), per rule.
 
 Bases and slopes come from the rules' benchmark files (max_rss, s) of the tiny and
-default-size runs listed in README "Resources" (``python benchmarks/resource_table.py
+default-size runs listed in benchmarks/README.md "Resources" (``python benchmarks/resource_table.py
 OUTDIR``); memory slopes marked "data" are the size of the job's arrays (230 towers x 4
 float32 per jet, two copies), because the measured sizes did not resolve them. Rules not
 listed are small (1 GB, 5 min). The job sizes themselves (events, jets, epochs) come from
@@ -24,7 +24,7 @@ COST = {
     "jets_study_sample": (400, 0.1, 20, 0.09),          # generated event (three levels, 12 tau sets)
     "jets_diagnosis": (500, 0.0, 30, 150),              # row of the diagnosis table (tree, 3 folds)
     # Learning curve: the costs of jets_train and jets_evaluate (the same stages), the time
-    # slope doubled because part takes 1.9x the Transformer's time per step (README); trees:
+    # slope doubled because part takes 1.9x the Transformer's time per step (benchmarks/README.md); trees:
     # HistGradientBoosting on 17 features, small (estimates, not yet measured).
     "jets_curve_train": (880, 0.0074, 17, 0.296),       # jet (MB: data); train+val jet x epoch (s)
     "jets_curve_evaluate": (370, 0.0074, 10, 0.02),     # test jet (MB: data)
@@ -37,7 +37,7 @@ COST = {
     "neutron_stars_train": (375, 0.01, 29, 0.001),      # EOS sample (x epoch for s)
     "neutron_stars_fit": (180, 0.0, 10, 0.3),           # fitted sample x start
     # neutrino: the default run (3000 events, 10 epochs); s from cpu_time, as the run shared the
-    # 2 cores at load 9-10 (wall s 3-10x higher); README "Neutrino classification"
+    # 2 cores at load 9-10 (wall s 3-10x higher); docs/neutrino.md
     "neutrino_simulate": (150, 0.02, 2, 0.002),         # simulated event of the chunk
     "neutrino_dataset": (200, 0.1, 1, 0.001),           # simulated event
     "neutrino_train": (600, 0.08, 5, 0.0005),           # simulated event (MB); train event x epoch x image (s)

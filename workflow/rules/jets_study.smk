@@ -1,6 +1,6 @@
 # Jets physics study: why our prong classes separated less than arXiv:2202.00723's.
 # One Pythia job per (class-definition variant, class), then the diagnosis table that scores
-# a fixed-capacity boosted-tree reference while one choice changes at a time (README, "Why
+# a fixed-capacity boosted-tree reference while one choice changes at a time (docs/jets_study.md, "Why
 # our jets separated less than the paper's"). Not part of `all`:
 #   snakemake jets_study
 

@@ -12,7 +12,7 @@ github.com/alexxromero/MGPythiaDelphes_gpatlas, ``cards/delphes_card_ATLAS_1000G
 ``smeared`` draws it uniformly inside the cell as the stock Delphes ATLAS card does, which
 washes the cell grid out of angular distributions. The
 physics study measured the choice: the reference tree separates the seven classes 3.7 points
-better with cell centres (51.7 % against 48.0 %, README "Why our jets separated less than the
+better with cell centres (51.7 % against 48.0 %, docs/jets_study.md, "Why our jets separated less than the
 paper's"), because a smeared HCAL tower moves by up to 0.05 x 5 degrees, the scale of the
 prong separations of the lighter decays.
 
@@ -20,7 +20,7 @@ Pre-selection (``preselect``, default on; ``attnphys.jets.preselection``): signa
 whose decay partons cannot share one jet, and so cannot give a truth-matched jet, are vetoed
 inside Pythia before the parton shower. ``n_events`` counts the events written; the summary
 also counts the hard processes Pythia made for them. The loss of accepted jets is measured below
-1 % (README "Generation cost").
+1 % (benchmarks/README.md "Generation cost").
 
 Reproducible: the Pythia seed and the detector's random generator both derive from the
 stream ("jets", "generate", class, chunk) of the master seed (``attnphys.seeding``), so a

@@ -20,7 +20,7 @@ Why more than the leading jet: the resonance X recoils against a hard parton who
 leads in about half of the signal events (radiation out of the large-R cone costs X's jet
 more pT than the single parton's), and a QCD dijet event has two hard partons. The
 truth match decides which jet is X's, so taking the two leading jets keeps the physics of
-an accepted jet unchanged and roughly doubles the jets per generated event (README,
+an accepted jet unchanged and roughly doubles the jets per generated event (docs/jets_study.md,
 "Generation cost").
 
 Leaf names: real Delphes output (``Tower/Tower.ET``, counter ``Tower_size``) and trees that

@@ -21,7 +21,7 @@ Axes (``axes=``, the package's axis definitions):
   towards the minimum of its own sum, arXiv:1108.2701 section 3), so the axes are a local
   minimum of tau_N and tau_N measures the radiation pattern rather than the clustering
   history. ``DEFAULT_AXES``: the axes the pipeline uses, chosen by the physics study
-  (``attnphys jets study``; README "Why our jets separated less than the paper's").
+  (``attnphys jets study``; docs/jets_study.md).
 
 With fewer constituents than N every constituent is its own axis and tau_N = 0.
 awkward and fastjet load inside ``nsubjettiness``: the taggers' reader (``attnphys.jets.split``)

@@ -8,7 +8,7 @@ smallest circle in (eta, phi) enclosing them has a radius above 1.2, no jet axis
 1.2 of all of them and the event can give no jet: ``UserHooks::doVetoProcessLevel`` vetoes
 it and Pythia makes the next one. The shower's recoil moves the decay partons a little, so
 the veto uses 1.2 plus ``CONTAINMENT_MARGIN``; no accepted jet came from an event beyond
-1.3 in the measurement (``python benchmarks/bench_jet_yield.py``, README "Generation cost").
+1.3 in the measurement (``python benchmarks/bench_jet_yield.py``, benchmarks/README.md "Generation cost").
 QCD (class 1) has no decay to test and is never vetoed. The kept events need no weight: a
 vetoed event could not have given a jet.
 

@@ -18,7 +18,7 @@ stage flattens mass and pT exactly by accept-reject.
 
 Decay chains. The paper (arXiv:2202.00723) names the final states but its text was not
 retrievable here, so intermediate states take their Standard-Model masses (the most standard
-choice; README "Why our jets separated less than the paper's" measures the effect). Below
+choice; docs/jets_study.md measures the effect). Below
 a chain's on-shell threshold (X -> t tbar needs m_X > 345 GeV, h -> W W needs 161 GeV)
 Pythia's resonance decays sample off-shell intermediate masses from their Breit-Wigner
 shapes, as it does for the SM Higgs boson's h -> W W*:

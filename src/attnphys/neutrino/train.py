@@ -5,7 +5,7 @@ cross-entropy over the real prongs of their class. Training and inference both u
 reconstructed prongs, each labelled by its dominant true particle (as TransformerCVN
 does); the evaluation also scores the truth prongs. Training on truth prongs and testing
 on reconstructed ones was measured first: the transformer reached 77 % validation accuracy
-on truth prongs but 65 % on the test events with reconstructed prongs (README).
+on truth prongs but 65 % on the test events with reconstructed prongs (docs/neutrino.md).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ cross validation (``--folds``, default 3), at a fixed number of jets per class, 
 class is weighted flat in (mass, pT) with equal total weight, as the dataset stage's
 flattening makes it, so the jet mass alone cannot tell classes apart by their spectra.
 Output: a CSV with balanced accuracy (mean and spread over folds), per-class accuracy and
-the three largest confusions per configuration, and its markdown twin for the README.
+the three largest confusions per configuration, and its markdown twin for docs/jets_study.md.
 """
 
 from __future__ import annotations
