@@ -2,7 +2,7 @@
 
 Every area registers its subcommands the same way (``attnphys jets generate ...``,
 ``attnphys spanet evaluate ...``): its ``cli`` module maps each subcommand to the stage
-module of the same name (``STAGES``) and ``register(subparsers, stage)`` imports only the
+module of the same name (``STAGES``), and :func:`register_stages` imports only the
 requested stage's module, whose ``add_cli`` adds the parser; the workflow rules and a user at
 the shell run the same code.
 
@@ -50,8 +50,18 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
         mod = importlib.import_module(module)
         area = areas.add_parser(name, help=(mod.__doc__ or name).strip().splitlines()[0])
         stage = requested[1] if len(requested) > 1 else None
-        mod.register(area.add_subparsers(dest="stage", required=True), stage=stage)
+        register_stages(area.add_subparsers(dest="stage", required=True), name, mod.STAGES, stage)
     return parser
+
+
+def register_stages(subparsers, area: str, stages: dict[str, str], stage: str | None) -> None:
+    """Each stage's parser from its module's ``add_cli``; with ``stage`` named, only that
+    module is imported (the others get a bare entry for ``-h``)."""
+    for name, module in stages.items():
+        if stage in stages and stage != name:
+            subparsers.add_parser(name, help=f"attnphys {area} {name} -h")
+            continue
+        importlib.import_module(module).add_cli(subparsers)
 
 
 def stage_parser(area: str, stage: str) -> argparse.ArgumentParser:

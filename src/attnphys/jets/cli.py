@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 # Subcommand -> stage module defining ``add_cli(subparsers)``. Only the requested stage is
 # imported, so a generation job never pays for importing torch.
 STAGES = {
@@ -23,11 +21,3 @@ STAGES = {
     "trees": "attnphys.jets.boosted_trees",
     "learning-curve": "attnphys.jets.study.learning_curve",
 }
-
-
-def register(subparsers, stage: str | None = None) -> None:
-    for name, module in STAGES.items():
-        if stage in STAGES and stage != name:
-            subparsers.add_parser(name, help=f"attnphys jets {name} -h")
-            continue
-        importlib.import_module(module).add_cli(subparsers)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 # Subcommand -> stage module defining ``add_cli(subparsers)``. Only the requested stage is
 # imported, so a simulation job never pays for importing torch.
 STAGES = {
@@ -13,11 +11,3 @@ STAGES = {
     "evaluate": "attnphys.neutrino.evaluate",
     "report": "attnphys.neutrino.report",
 }
-
-
-def register(subparsers, stage: str | None = None) -> None:
-    for name, module in STAGES.items():
-        if stage in STAGES and stage != name:
-            subparsers.add_parser(name, help=f"attnphys neutrino {name} -h")
-            continue
-        importlib.import_module(module).add_cli(subparsers)
