@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from attnphys.train.config import DEVICES, SCHEDULES, TrainConfig
+from attnphys.train.config import DEVICES, LR_SCALINGS, SCHEDULES, TrainConfig
 
 _DEFAULTS = TrainConfig()
 
@@ -24,6 +24,11 @@ def add_train_options(parser: argparse.ArgumentParser, defaults: TrainConfig = _
     group.add_argument("--batch-size", type=int, default=defaults.batch_size,
                        help="rows per batch (default: %(default)s)")
     group.add_argument("--lr", type=float, default=defaults.lr, help="peak AdamW learning rate (default: %(default)s)")
+    group.add_argument("--lr-scaling", choices=sorted(LR_SCALINGS), default=defaults.lr_scaling,
+                       help="peak rate = lr x (batch size / --lr-reference-batch)^(0, 1/2, 1) for none, sqrt, "
+                            "linear (default: %(default)s)")
+    group.add_argument("--lr-reference-batch", type=int, default=defaults.lr_reference_batch,
+                       help="the batch size at which --lr is the peak rate (default: %(default)s)")
     group.add_argument("--weight-decay", type=float, default=defaults.weight_decay,
                        help="AdamW weight decay (default: %(default)s)")
     group.add_argument("--warmup-frac", type=float, default=defaults.warmup_frac,
@@ -52,7 +57,8 @@ def add_device_option(parser) -> None:
 def train_config(args: argparse.Namespace, **fixed) -> TrainConfig:
     """The :class:`TrainConfig` of parsed flags; ``fixed`` sets fields the area decides (seed)."""
     return TrainConfig(
-        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, lr_scaling=args.lr_scaling,
+        lr_reference_batch=args.lr_reference_batch, weight_decay=args.weight_decay,
         warmup_frac=args.warmup_frac, schedule=args.schedule, patience=args.patience,
         bucket_pool=args.bucket_pool, device=args.device, threads=args.threads, compile=args.compile,
         restart_stale=args.restart_stale, **fixed,
