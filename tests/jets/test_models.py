@@ -23,6 +23,7 @@ from attnphys.jets.prong_classes import CLASS_NAMES
 from attnphys.jets.split import read_jets
 from attnphys.jets.train import jet_tensors, train_tagger
 from attnphys.train import TrainConfig, load_weights
+from attnphys.train.standardise import Standardise
 from attnphys.train.record import load_model
 
 CLASSES = list(CLASS_NAMES)
@@ -173,6 +174,75 @@ def test_pair_transformer_without_bias_is_the_transformer():
         part.pair_embed[-1].bias.copy_(torch.linspace(-2, 2, part.heads))
         part.pair_embed[-1].weight.normal_()
         assert not torch.allclose(part(towers, mask), plain(towers, mask), atol=1e-3)
+
+
+def _reference_transformer(norm_first: bool) -> torch.nn.Module:
+    """The Transformer as torch's own nn.TransformerEncoder computes it (the model before its
+    encoder was rewritten for speed), with the model's parameter names."""
+    d_model, heads, ffn = 128, 8, 1024
+
+    class Reference(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = Standardise(3)
+            self.embed = torch.nn.Sequential(torch.nn.Linear(3, d_model), torch.nn.ReLU(),
+                                             torch.nn.Linear(d_model, d_model))
+            self.class_token = torch.nn.Parameter(torch.zeros(1, 1, d_model))
+            torch.nn.init.normal_(self.class_token, std=0.02)
+            layer = torch.nn.TransformerEncoderLayer(d_model, heads, ffn, 0.0, batch_first=True,
+                                                     norm_first=norm_first)
+            self.encoder = torch.nn.TransformerEncoder(layer, 4, norm=torch.nn.LayerNorm(d_model) if norm_first
+                                                       else None, enable_nested_tensor=False)
+            self.head = torch.nn.Sequential(torch.nn.Linear(d_model, 384), torch.nn.ReLU(), torch.nn.Linear(384, 7))
+
+        def forward(self, towers, mask):
+            tokens = self.embed(self.scale(towers))
+            tokens = torch.cat([self.class_token.expand(len(tokens), -1, -1), tokens], dim=1)
+            padding = torch.cat([torch.zeros_like(mask[:, :1]), ~mask], dim=1)
+            return self.head(self.encoder(tokens, src_key_padding_mask=padding)[:, 0])
+
+    return Reference()
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_computes_what_torchs_encoder_computes(norm_first):
+    """Same seed, same initial weights and names as torch's nn.TransformerEncoder; the same
+    outputs and gradients in both layouts (packed real towers, padded grid)."""
+    torch.manual_seed(11)
+    reference = _reference_transformer(norm_first)
+    torch.manual_seed(11)
+    model = build_model("transformer", **PAPER_SIZES["transformer"], params={"norm_first": norm_first})
+    assert list(model.state_dict()) == list(reference.state_dict())
+    for (key, mine), theirs in zip(model.state_dict().items(), reference.state_dict().values()):
+        assert torch.equal(mine, theirs), key
+    towers, mask = _towers(4, [57, 12, 101, 1])
+    expected = reference(towers[:, :101], mask[:, :101])
+    expected.square().sum().backward()
+    for packed in (True, False):
+        model.zero_grad()
+        out = model(towers[:, :101], mask[:, :101], packed=packed)
+        torch.testing.assert_close(out, expected, atol=1e-5, rtol=1e-5)
+        out.square().sum().backward()
+        for (key, mine), theirs in zip(model.named_parameters(), reference.parameters()):
+            torch.testing.assert_close(mine.grad, theirs.grad, atol=1e-4, rtol=1e-4, msg=key)
+
+
+@pytest.mark.parametrize("name", ["transformer", "part"])
+def test_packed_and_padded_layouts_agree(name):
+    model = _trained_like(name)
+    towers, mask = _towers(3, [57, 12, 101])
+    with torch.no_grad():
+        torch.testing.assert_close(model(towers, mask, packed=True), model(towers, mask, packed=False),
+                                   atol=1e-5, rtol=0)
+
+
+def test_pair_transformer_extends_the_transformer():
+    """One embedding, class token, encoder and head: ParT adds only the pair network."""
+    part, plain = _trained_like("part"), _trained_like("transformer")
+    assert isinstance(part, type(plain))
+    assert type(part).forward is type(plain).forward
+    extra = {key for key in part.state_dict() if key not in plain.state_dict()}
+    assert extra and all(key.startswith("pair_") for key in extra)
 
 
 @pytest.mark.parametrize("name", TOWER_MODELS)
