@@ -34,6 +34,7 @@ rule jets_curve_train:
         epochs=JETS["train"]["epochs"],
         batch_size=JETS["train"]["batch_size"],
         lr=JETS["train"]["lr"],
+        lr_scaling=JETS["train"]["lr_scaling"],
         weight_decay=JETS["train"]["weight_decay"],
         warmup_frac=JETS["train"]["warmup_frac"],
         schedule=JETS["train"]["schedule"],
@@ -55,6 +56,7 @@ rule jets_curve_train:
         " --out-model {output.model:q} --out-history {output.history:q} --classes {params.classes}"
         " --train-fraction {wildcards.fraction} {params.frame_flags}"
         " --epochs {params.epochs} --batch-size {params.batch_size} --lr {params.lr}"
+        " --lr-scaling {params.lr_scaling}"
         " --weight-decay {params.weight_decay} --warmup-frac {params.warmup_frac}"
         " --schedule {params.schedule} --patience {params.patience} --bucket-pool {params.bucket_pool}"
         " --params {params.model_params:q} --threads {threads} --device {params.device}"
