@@ -32,6 +32,18 @@ MIN_DR = 1e-4
 MIN_M2 = 1e-6
 
 
+def pair_logs(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """(ln kT, ln z, ln dR, ln m^2), (..., 4), of the pairs of towers ``a`` and ``b``
+    (broadcast against each other), columns (ln pT/GeV, deta, dphi)."""
+    pt_a, pt_b = torch.exp(a[..., 0]), torch.exp(b[..., 0])
+    deta = a[..., 1] - b[..., 1]
+    dphi = a[..., 2] - b[..., 2]
+    dr = torch.sqrt(deta**2 + dphi**2).clamp_min(MIN_DR)
+    softer = torch.minimum(pt_a, pt_b)
+    m2 = (2 * pt_a * pt_b * (torch.cosh(deta) - torch.cos(dphi))).clamp_min(MIN_M2)
+    return torch.stack([torch.log(softer * dr), torch.log(softer / (pt_a + pt_b)), torch.log(dr), torch.log(m2)], -1)
+
+
 def pair_features(towers: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(ln kT, ln z, ln dR, ln m^2) of every tower pair, (jets, n, n, 4), and the boolean
     (jets, n, n) of pairs of two distinct real towers; other entries are 0.
@@ -40,16 +52,7 @@ def pair_features(towers: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tenso
     valid = mask.unsqueeze(2) & mask.unsqueeze(1)
     valid = valid & ~torch.eye(mask.shape[1], dtype=torch.bool, device=mask.device)
     clean = torch.where(mask.unsqueeze(-1), towers, torch.zeros_like(towers)).float()
-    pt = torch.exp(clean[..., 0])
-    deta = clean[..., 1].unsqueeze(2) - clean[..., 1].unsqueeze(1)
-    dphi = clean[..., 2].unsqueeze(2) - clean[..., 2].unsqueeze(1)
-    dr = torch.sqrt(deta**2 + dphi**2).clamp_min(MIN_DR)
-    pt_i, pt_j = pt.unsqueeze(2), pt.unsqueeze(1)
-    softer = torch.minimum(pt_i, pt_j)
-    m2 = (2 * pt_i * pt_j * (torch.cosh(deta) - torch.cos(dphi))).clamp_min(MIN_M2)
-    features = torch.stack(
-        [torch.log(softer * dr), torch.log(softer / (pt_i + pt_j)), torch.log(dr), torch.log(m2)], dim=-1
-    )
+    features = pair_logs(clean.unsqueeze(2), clean.unsqueeze(1))
     return torch.where(valid.unsqueeze(-1), features, torch.zeros_like(features)), valid
 
 
@@ -97,9 +100,22 @@ class PairTransformer(TowerTransformer):
         self.pair_scale.mean.copy_(mean.float())
         self.pair_scale.std.copy_(torch.where(std > 0, std, torch.ones_like(std)).float())
 
-    def attention_bias(self, towers: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """(jets, heads, n, n) additive attention logits of the tower pairs; self-pairs' and
-        padding pairs' inputs are 0 (the latter's keys are masked anyway)."""
-        features, valid = pair_features(towers, mask)
-        scaled = torch.where(valid.unsqueeze(-1), self.pair_scale(features), torch.zeros_like(features))
-        return self.pair_embed(scaled.to(towers.dtype)).permute(0, 3, 1, 2)
+    def attention_bias(self, towers: torch.Tensor, mask: torch.Tensor, packed: bool) -> torch.Tensor:
+        """(jets, heads, n, n) additive attention logits of the tower pairs; self-pairs and
+        pairs with padding get the pair network's output for the all-zero (mean) input.
+
+        ``packed``: the pair network runs once per pair of distinct real towers (the
+        features are symmetric, so on i < j, mirrored), not on the padded n x n grid."""
+        if not packed:
+            features, valid = pair_features(towers, mask)
+            scaled = torch.where(valid.unsqueeze(-1), self.pair_scale(features), torch.zeros_like(features))
+            return self.pair_embed(scaled.to(towers.dtype)).permute(0, 3, 1, 2)
+        jets, n = mask.shape
+        above = torch.ones(n, n, dtype=torch.bool, device=mask.device).triu(1)
+        jet, i, j = (mask.unsqueeze(2) & mask.unsqueeze(1) & above).nonzero(as_tuple=True)
+        clean = towers.float()
+        values = self.pair_embed(self.pair_scale(pair_logs(clean[jet, i], clean[jet, j])).to(towers.dtype))
+        zero = self.pair_embed(torch.zeros(1, len(PAIR_FEATURES), dtype=towers.dtype, device=towers.device))
+        where = torch.cat([(jet * n + i) * n + j, (jet * n + j) * n + i])
+        grid = zero.expand(jets * n * n, -1).index_copy(0, where, torch.cat([values, values]))
+        return grid.view(jets, n, n, -1).permute(0, 3, 1, 2)

@@ -160,8 +160,9 @@ class TowerTransformer(nn.Module):
                                nn.LayerNorm(d_model) if norm_first else None)
         self.head = nn.Sequential(nn.Linear(d_model, head), nn.ReLU(), nn.Linear(head, n_classes))
 
-    def attention_bias(self, towers: torch.Tensor, mask: torch.Tensor) -> torch.Tensor | None:
-        """Additive attention logits between towers, (jets, heads, towers, towers), or None."""
+    def attention_bias(self, towers: torch.Tensor, mask: torch.Tensor, packed: bool) -> torch.Tensor | None:
+        """Additive attention logits between towers, (jets, heads, towers, towers), or None;
+        ``packed``: only the real towers' rows and columns are used (the others may be anything)."""
         return None
 
     def forward(self, towers: torch.Tensor, mask: torch.Tensor, packed: bool | None = None) -> torch.Tensor:
@@ -175,7 +176,7 @@ class TowerTransformer(nn.Module):
         layout = Layout(keys, packed)
         attn_mask = torch.zeros(keys.shape, dtype=tokens.dtype, device=tokens.device)
         attn_mask = attn_mask.masked_fill(~keys, -torch.inf)[:, None, None, :]
-        bias = self.attention_bias(towers, mask)
+        bias = self.attention_bias(towers, mask, packed)
         if bias is not None:
             attn_mask = attn_mask + F.pad(bias.to(tokens.dtype), (1, 0, 1, 0))
         out = layout.first(self.encoder(layout.rows(torch.cat([cls, tokens], dim=1)), layout, attn_mask))
