@@ -19,6 +19,7 @@ from attnphys.jets.dataset import CLASSES_METADATA
 from attnphys.jets.evaluate import classification_metrics, evaluate_tagger
 from attnphys.jets.models import MODELS, PAPER_PARAMS, PAPER_SIZES, TARGET_PARAMS, build_model, count_parameters
 from attnphys.jets.models.pair_transformer import pair_features
+from attnphys.jets.models.transformer import aligned
 from attnphys.jets.prong_classes import CLASS_NAMES
 from attnphys.jets.split import read_jets
 from attnphys.jets.train import jet_tensors, train_tagger
@@ -242,6 +243,15 @@ def test_packed_and_padded_layouts_agree(name):
     torch.testing.assert_close(grads[0][0], grads[1][0], atol=1e-5, rtol=0)
     for (key, _), a, b in zip(model.named_parameters(), grads[0][1], grads[1][1]):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4, msg=key)
+
+
+@pytest.mark.parametrize("width", [1, 16, 17, 102])
+def test_attention_mask_rows_are_aligned_for_fused_kernels(width):
+    mask = torch.randn(3, 2, width, width, requires_grad=True)
+    out = aligned(mask)
+    assert torch.equal(out, mask) and out.stride(-2) % 16 == 0 and out.stride(-1) == 1
+    out.sum().backward()
+    assert torch.equal(mask.grad, torch.ones_like(mask))
 
 
 def test_pair_transformer_extends_the_transformer():

@@ -76,6 +76,17 @@ class Layout:
         return x.index_select(0, torch.cumsum(counts, 0) - counts)
 
 
+def aligned(mask: torch.Tensor, multiple: int = 16) -> torch.Tensor:
+    """``mask`` in storage whose rows are a multiple of ``multiple`` elements wide (a view of
+    the same values): CUDA's fused attention kernels need that alignment and otherwise copy
+    the mask on every call."""
+    width = -(-mask.shape[-1] // multiple) * multiple
+    if width == mask.shape[-1]:
+        return mask
+    out = mask.new_empty(*mask.shape[:-1], width)[..., : mask.shape[-1]]
+    return out.copy_(mask)
+
+
 class EncoderLayer(nn.Module):
     """``nn.TransformerEncoderLayer(d_model, heads, ffn, dropout, batch_first=True,
     norm_first=...)`` with ReLU, on either :class:`Layout`, attending through
@@ -179,7 +190,7 @@ class TowerTransformer(nn.Module):
         bias = self.attention_bias(towers, mask, packed)
         if bias is not None:
             attn_mask = attn_mask + F.pad(bias.to(tokens.dtype), (1, 0, 1, 0))
-        out = layout.first(self.encoder(layout.rows(torch.cat([cls, tokens], dim=1)), layout, attn_mask))
+        out = layout.first(self.encoder(layout.rows(torch.cat([cls, tokens], dim=1)), layout, aligned(attn_mask)))
         if self.encoder.norm is not None:
             out = self.encoder.norm(out)
         return self.head(out)
