@@ -1,9 +1,21 @@
 """Training throughput of every model on one GPU, through the project's own training stages.
 
 Part 1, per model, a few hundred optimiser steps (``--steps``) of the real stage function on
-the real dataset files, with the areas' config defaults (``config.yaml``: batch size, learning
-rate, schedule, bucketing; jets: augmentation on, as in the default run), bf16 autocast on
-CUDA (``TrainConfig(amp=True)``) and patience above the epoch count (no early stop):
+the real dataset files, twice, in this order, with patience above the epoch count (no early
+stop) and bf16 autocast on CUDA (``TrainConfig(amp=True)``):
+
+- ``before``: the areas' config defaults (``config.yaml``: batch size 64, learning rate,
+  schedule, bucketing; jets: augmentation as in the default run), the settings the GPU
+  figures of issue 24 were measured with (Transformer: 3,675 jets/s on an H200);
+- ``after``: the same with ``--batch-size`` (default 1024) and, with ``--compile``,
+  ``torch.compile``; the peak learning rate follows the area's ``lr_scaling`` rule
+  (jets, SPA-NET: square root from batch 64, so 4x at 1024).
+
+The training engine is the current one in both (data resident on the GPU, fused AdamW, no
+host synchronisation per step), so ``after / before`` is the gain of the settings, on top
+of the engine's own.
+
+Models:
 
 - jets: ``hl_dnn``, ``pfn``, ``transformer``, ``part`` at the talk's sizes
   (``attnphys.jets.train.train_tagger``);
@@ -37,7 +49,8 @@ else: no uproot, awkward, fastjet, pythia8mc, snakemake or scikit-learn.
         --spanet-train gpu_data/spanet/train.h5 --spanet-val gpu_data/spanet/val.h5 \\
         --neutrino gpu_data/neutrino/dataset.h5 2> bench_gpu.stderr
 
-Dry run on a CPU: ``--device cpu --steps 5 --largest-seconds 10``.
+Dry run on a CPU: ``--device cpu --steps 2 --batch-size 128 --largest-seconds 10`` (the
+same engine code path; tests/train/test_bench_gpu.py runs it on a tiny dataset).
 """
 
 from __future__ import annotations
@@ -70,7 +83,7 @@ from attnphys.train.record import load_model
 
 CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"
 SETTINGS = {f.name for f in dataclasses.fields(TrainConfig)} - {"epochs", "patience", "device", "seed", "amp"}
-COLUMNS = ["part", "area", "model", "params", "train_rows", "batch", "epochs", "steps", "wall_s", "train_s",
+COLUMNS = ["part", "setting", "area", "model", "params", "train_rows", "batch", "epochs", "steps", "wall_s", "train_s",
            "steps_per_s", "rows_per_s", "steady_steps_per_s", "peak_mib", "best_val_acc", "final_val_acc"]
 
 
@@ -84,6 +97,7 @@ class Run:
     config: TrainConfig
     stage: Callable[[Path, Path, TrainConfig], object]  # (model.pt, history.csv, config) -> anything
     registry: Mapping[str, type[torch.nn.Module]]
+    setting: str = "before"
 
 
 def default_config() -> dict:
@@ -100,11 +114,15 @@ def area_settings(area: str) -> dict:
 
 
 def train_config(settings: dict, args: argparse.Namespace, seed: int) -> TrainConfig:
-    """TrainConfig of an area's settings, on ``--device`` with bf16 autocast; ``--batch-size`` overrides."""
+    """TrainConfig of an area's settings (the ``before`` setting), on ``--device`` with bf16 autocast."""
     fields = {key: value for key, value in settings.items() if key in SETTINGS}
-    if args.batch_size:
-        fields["batch_size"] = args.batch_size
     return TrainConfig(**fields, device=args.device, amp=True, seed=seed)
+
+
+def after(run: Run, args: argparse.Namespace) -> Run:
+    """``run`` with the ``after`` setting: ``--batch-size`` and ``--compile``."""
+    config = dataclasses.replace(run.config, batch_size=args.batch_size, compile=args.compile)
+    return dataclasses.replace(run, config=config, setting="after")
 
 
 def batches_per_epoch(rows: int, batch_size: int, pool: int) -> int:
@@ -178,13 +196,13 @@ class Recorder:
 
     @staticmethod
     def header() -> None:
-        print(f"{'area':8s} {'model':11s} {'params':>9s} {'rows':>7s} {'batch':>5s} {'ep':>3s} {'steps':>5s} "
+        print(f"{'setting':7s} {'area':8s} {'model':11s} {'params':>9s} {'rows':>7s} {'batch':>5s} {'ep':>3s} {'steps':>5s} "
               f"{'wall s':>7s} {'train s':>7s} {'steps/s':>8s} {'rows/s':>9s} {'ep2+ st/s':>9s} "
               f"{'peak MiB':>8s} {'best val':>8s}  part", flush=True)
 
     def add(self, row: dict, history: pd.DataFrame) -> None:
         self.rows.append(row)
-        self.histories.append(history.assign(part=row["part"], area=row["area"], model=row["model"]))
+        self.histories.append(history.assign(part=row["part"], setting=row["setting"], area=row["area"], model=row["model"]))
         self.print_row(row)
         self.save()
 
@@ -192,17 +210,32 @@ class Recorder:
     def print_row(row: dict) -> None:
         peak = f"{row['peak_mib']:8.0f}" if row["peak_mib"] is not None else f"{'-':>8s}"
         steady = f"{row['steady_steps_per_s']:9.1f}" if row["steady_steps_per_s"] is not None else f"{'-':>9s}"
-        print(f"{row['area']:8s} {row['model']:11s} {row['params']:9d} {row['train_rows']:7d} {row['batch']:5d} "
+        print(f"{row['setting']:7s} {row['area']:8s} {row['model']:11s} {row['params']:9d} {row['train_rows']:7d} {row['batch']:5d} "
               f"{row['epochs']:3d} {row['steps']:5d} {row['wall_s']:7.1f} {row['train_s']:7.1f} "
               f"{row['steps_per_s']:8.1f} {row['rows_per_s']:9.0f} {steady} {peak} {row['best_val_acc']:8.4f}"
               f"  {row['part']}", flush=True)
 
     def summary(self) -> None:
-        """Every row and test accuracy again, so the end of the output holds all results."""
+        """Every row, the speed-ups and test accuracy again, so the end of the output holds all results."""
         print("summary:")
         self.header()
         for row in self.rows:
             self.print_row(row)
+        steps = {(row["area"], row["model"], row["setting"]): row for row in self.rows if row["part"] == "steps"}
+        print(f"{'area':8s} {'model':11s} {'before rows/s':>13s} {'after rows/s':>13s} {'after/before':>12s} "
+              f"{'before acc':>10s} {'after acc':>9s}")
+        for (area, model, setting), first in steps.items():
+            second = steps.get((area, model, "after"))
+            if setting == "before" and second:
+                print(f"{area:8s} {model:11s} {first['rows_per_s']:13.0f} {second['rows_per_s']:13.0f} "
+                      f"{second['rows_per_s'] / first['rows_per_s']:12.2f} {first['best_val_acc']:10.4f} "
+                      f"{second['best_val_acc']:9.4f}")
+        jets = [row for (area, _, setting), row in steps.items() if area == "jets" and setting == "after"]
+        if jets:
+            seconds = {row["model"]: 3 * 30 * 100_000 / row["rows_per_s"] for row in jets}
+            print(f"projection at the after rows/s (training passes only): {len(jets)} jets models x 3 seeds x "
+                  f"30 epochs of 100,000 jets = {sum(seconds.values()) / 60:.1f} min ("
+                  + ", ".join(f"{model} {sec / 60:.1f}" for model, sec in seconds.items()) + ")")
         for metrics in self.metrics.values():
             print(metrics["line"])
         sys.stdout.flush()
@@ -238,7 +271,7 @@ def measure(run: Run, epochs: int, folder: Path, part: str) -> tuple[dict, pd.Da
     train_s = float(history["seconds"].sum())
     later = history["seconds"].iloc[1:]
     row = {
-        "part": part, "area": run.area, "model": run.model,
+        "part": part, "setting": run.setting, "area": run.area, "model": run.model,
         "params": count_parameters(load_model(model_path, run.registry)[0]), "train_rows": run.train_rows,
         "batch": config.batch_size, "epochs": len(history), "steps": per_epoch * len(history), "wall_s": wall,
         "train_s": train_s, "steps_per_s": per_epoch * len(history) / train_s,
@@ -250,12 +283,13 @@ def measure(run: Run, epochs: int, folder: Path, part: str) -> tuple[dict, pd.Da
     return row, history
 
 
-def throughput(runs: list[Run], steps: int, recorder: Recorder, scratch: Path) -> None:
-    """Part 1: about ``steps`` optimiser steps of every run."""
+def throughput(runs: list[Run], steps: int, recorder: Recorder, scratch: Path, args: argparse.Namespace) -> None:
+    """Part 1: about ``steps`` optimiser steps of every run, before and after."""
     for run in runs:
-        per_epoch = batches_per_epoch(run.train_rows, run.config.batch_size, run.config.bucket_pool)
-        epochs = max(1, round(steps / per_epoch))
-        recorder.add(*measure(run, epochs, Path(tempfile.mkdtemp(dir=scratch)), "steps"))
+        for setting in (run, after(run, args)):
+            per_epoch = batches_per_epoch(setting.train_rows, setting.config.batch_size, setting.config.bucket_pool)
+            epochs = max(1, round(steps / per_epoch))
+            recorder.add(*measure(setting, epochs, Path(tempfile.mkdtemp(dir=scratch)), "steps"))
 
 
 def largest(run: Run, test: Path, seconds: float, recorder: Recorder, scratch: Path) -> None:
@@ -315,7 +349,9 @@ def main() -> int:
                         help="jets models of part 2, in order, each only if the time left allows")
     parser.add_argument("--total-seconds", type=float, default=540.0,
                         help="budget of the whole script: part 2 shortens or skips runs to end within it")
-    parser.add_argument("--batch-size", type=int, help="rows per batch in every area (default: config.yaml's)")
+    parser.add_argument("--batch-size", type=int, default=1024,
+                        help="rows per batch of the after setting in every area (default 1024)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the models of the after setting")
     parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
     parser.add_argument("--out", type=Path, default=Path(os.environ["OUT"]) if os.environ.get("OUT") else None,
                         help="folder for bench_gpu.csv, histories.csv, largest_metrics.json (default: $OUT)")
@@ -352,7 +388,7 @@ def main() -> int:
         print(f"part 1: about {args.steps} optimiser steps per model on {args.device}"
               + (", bf16 autocast" if args.device == "cuda" else ""), flush=True)
         Recorder.header()
-        throughput(runs, args.steps, recorder, Path(scratch))
+        throughput(runs, args.steps, recorder, Path(scratch), args)
         jets = {run.model: run for run in runs if run.area == "jets"}
         for name in args.largest_models if args.jets else []:
             left = args.total_seconds - (time.perf_counter() - start)
@@ -361,7 +397,7 @@ def main() -> int:
                 print(f"largest {name}: skipped, {left:.0f} s of --total-seconds left", flush=True)
                 continue
             print(f"part 2: largest {name} training in {seconds:.0f} s on the whole train split", flush=True)
-            largest(jets[name], args.jets / "test.parquet", seconds, recorder, Path(scratch))
+            largest(after(jets[name], args), args.jets / "test.parquet", seconds, recorder, Path(scratch))
     recorder.summary()
     print(f"done in {time.perf_counter() - start:.0f} s", flush=True)
     return 0

@@ -27,11 +27,13 @@ from attnphys.jets.models import (
     hl_columns,
 )
 from attnphys.jets.models.pair_transformer import pair_features
+from attnphys.jets.models.transformer import aligned
 from attnphys.jets.prong_classes import CLASS_NAMES
 from attnphys.jets.nsubjettiness import FEATURES
 from attnphys.jets.split import read_jets
 from attnphys.jets.train import jet_tensors, train_tagger
 from attnphys.train import TrainConfig, load_weights
+from attnphys.train.standardise import Standardise
 from attnphys.train.record import load_model
 
 CLASSES = list(CLASS_NAMES)
@@ -191,6 +193,92 @@ def test_pair_transformer_without_bias_is_the_transformer():
         part.pair_embed[-1].bias.copy_(torch.linspace(-2, 2, part.heads))
         part.pair_embed[-1].weight.normal_()
         assert not torch.allclose(part(towers, mask), plain(towers, mask), atol=1e-3)
+
+
+def _reference_transformer(norm_first: bool) -> torch.nn.Module:
+    """The Transformer as torch's own nn.TransformerEncoder computes it (the model before its
+    encoder was rewritten for speed), with the model's parameter names."""
+    d_model, heads, ffn = 128, 8, 1024
+
+    class Reference(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = Standardise(3)
+            self.embed = torch.nn.Sequential(torch.nn.Linear(3, d_model), torch.nn.ReLU(),
+                                             torch.nn.Linear(d_model, d_model))
+            self.class_token = torch.nn.Parameter(torch.zeros(1, 1, d_model))
+            torch.nn.init.normal_(self.class_token, std=0.02)
+            layer = torch.nn.TransformerEncoderLayer(d_model, heads, ffn, 0.0, batch_first=True,
+                                                     norm_first=norm_first)
+            self.encoder = torch.nn.TransformerEncoder(layer, 4, norm=torch.nn.LayerNorm(d_model) if norm_first
+                                                       else None, enable_nested_tensor=False)
+            self.head = torch.nn.Sequential(torch.nn.Linear(d_model, 384), torch.nn.ReLU(), torch.nn.Linear(384, 7))
+
+        def forward(self, towers, mask):
+            tokens = self.embed(self.scale(towers))
+            tokens = torch.cat([self.class_token.expand(len(tokens), -1, -1), tokens], dim=1)
+            padding = torch.cat([torch.zeros_like(mask[:, :1]), ~mask], dim=1)
+            return self.head(self.encoder(tokens, src_key_padding_mask=padding)[:, 0])
+
+    return Reference()
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_computes_what_torchs_encoder_computes(norm_first):
+    """Same seed, same initial weights and names as torch's nn.TransformerEncoder; the same
+    outputs and gradients in both layouts (packed real towers, padded grid)."""
+    torch.manual_seed(11)
+    reference = _reference_transformer(norm_first)
+    torch.manual_seed(11)
+    model = build_model("transformer", **PAPER_SIZES["transformer"], params={"norm_first": norm_first})
+    assert list(model.state_dict()) == list(reference.state_dict())
+    for (key, mine), theirs in zip(model.state_dict().items(), reference.state_dict().values()):
+        assert torch.equal(mine, theirs), key
+    towers, mask = _towers(4, [57, 12, 101, 1])
+    expected = reference(towers[:, :101], mask[:, :101])
+    expected.square().sum().backward()
+    for packed in (True, False):
+        model.zero_grad()
+        out = model(towers[:, :101], mask[:, :101], packed=packed)
+        torch.testing.assert_close(out, expected, atol=1e-5, rtol=1e-5)
+        out.square().sum().backward()
+        for (key, mine), theirs in zip(model.named_parameters(), reference.parameters()):
+            torch.testing.assert_close(mine.grad, theirs.grad, atol=1e-4, rtol=1e-4, msg=key)
+
+
+@pytest.mark.parametrize("name", ["transformer", "part"])
+def test_packed_and_padded_layouts_agree(name):
+    """Same outputs and gradients whether the per-token (and ParT's per-pair) work runs on
+    the real towers only or on the padded grid."""
+    model = _trained_like(name)
+    towers, mask = _towers(3, [57, 12, 101])
+    grads = []
+    for packed in (True, False):
+        model.zero_grad()
+        out = model(towers[:, :101], mask[:, :101], packed=packed)
+        out.square().sum().backward()
+        grads.append((out.detach(), [p.grad.clone() for p in model.parameters()]))
+    torch.testing.assert_close(grads[0][0], grads[1][0], atol=1e-5, rtol=0)
+    for (key, _), a, b in zip(model.named_parameters(), grads[0][1], grads[1][1]):
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4, msg=key)
+
+
+@pytest.mark.parametrize("width", [1, 16, 17, 102])
+def test_attention_mask_rows_are_aligned_for_fused_kernels(width):
+    mask = torch.randn(3, 2, width, width, requires_grad=True)
+    out = aligned(mask)
+    assert torch.equal(out, mask) and out.stride(-2) % 16 == 0 and out.stride(-1) == 1
+    out.sum().backward()
+    assert torch.equal(mask.grad, torch.ones_like(mask))
+
+
+def test_pair_transformer_extends_the_transformer():
+    """One embedding, class token, encoder and head: ParT adds only the pair network."""
+    part, plain = _trained_like("part"), _trained_like("transformer")
+    assert isinstance(part, type(plain))
+    assert type(part).forward is type(plain).forward
+    extra = {key for key in part.state_dict() if key not in plain.state_dict()}
+    assert extra and all(key.startswith("pair_") for key in extra)
 
 
 @pytest.mark.parametrize("name", TOWER_MODELS)

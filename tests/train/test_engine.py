@@ -112,6 +112,34 @@ def test_schedule_warms_up_then_follows_cosine_or_plateau():
     assert plateau.at(50) == pytest.approx(0.5)
 
 
+@pytest.mark.parametrize(("rule", "factor"), [("none", 1.0), ("sqrt", 4.0), ("linear", 16.0)])
+def test_peak_rate_scales_from_the_reference_batch(rule, factor):
+    """lr is the peak at the reference batch; a 16x batch multiplies it by 1, 4, 16."""
+    config = TrainConfig(lr=1e-3, batch_size=1024, lr_scaling=rule, lr_reference_batch=64, warmup_frac=0.0)
+    assert config.peak_lr == pytest.approx(1e-3 * factor)
+    assert LearningRate(config, total_steps=10).at(0) == pytest.approx(1e-3 * factor)
+    assert TrainConfig(lr=1e-3, batch_size=64, lr_scaling=rule).peak_lr == pytest.approx(1e-3)
+    assert "lr_scaling" in config.result_fields()
+    with pytest.raises(ValueError, match="lr_scaling='cube'"):
+        TrainConfig(lr_scaling="cube")
+
+
+def test_rows_given_as_a_tensor_gather_the_same_batch():
+    """The engine gathers each batch with a slice of the epoch's order already on the columns'
+    device; it must be the batch that the numpy index gives."""
+    data = _padded_set(100)
+    plan = batch_plan(data, 16, np.random.default_rng(2))
+    order = torch.from_numpy(np.concatenate(plan))
+    start = 0
+    for index in plan:
+        by_tensor = gather(data, index, torch.device("cpu"), order[start : start + len(index)])
+        by_index = gather(data, index, torch.device("cpu"))
+        start += len(index)
+        assert by_tensor.keys() == by_index.keys()
+        for key in by_index:
+            assert torch.equal(by_tensor[key], by_index[key])
+
+
 def _run_toy(outdir: Path, *extra: str, ok: bool = True) -> subprocess.CompletedProcess:
     """The toy run as its own process (the script, not an import of it)."""
     proc = subprocess.run([sys.executable, str(TOY), str(outdir), *extra], capture_output=True, text=True, env=ENV)

@@ -87,6 +87,7 @@ rule spanet_train:
         "{params.attnphys} spanet train --train {input.train:q} --val {input.val:q}"
         " --out-model {output.model:q} --out-history {output.history:q}"
         " --epochs {params.train[epochs]} --batch-size {params.train[batch_size]} --lr {params.train[lr]}"
+        " --lr-scaling {params.train[lr_scaling]}"
         " --weight-decay {params.train[weight_decay]} --warmup-frac {params.train[warmup_frac]}"
         " --schedule {params.train[schedule]} --patience {params.train[patience]}"
         " --bucket-pool {params.train[bucket_pool]}"

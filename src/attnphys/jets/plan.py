@@ -30,7 +30,8 @@ from attnphys.validate.config import check_files
 
 SPLITS = ("train", "val", "test")
 # Settings of jets.train passed to `jets train --train-json` (compile only to jets_train).
-TRAIN_SETTINGS = ("epochs", "batch_size", "lr", "weight_decay", "warmup_frac", "schedule", "patience", "bucket_pool")
+TRAIN_SETTINGS = ("epochs", "batch_size", "lr", "lr_scaling", "weight_decay", "warmup_frac", "schedule", "patience",
+                  "bucket_pool")
 # One learning-curve run's folder under the curve's folder; the Mass + HL DNN and the trees
 # see no towers and run in frame "none" only.
 CURVE_RUN = "runs/{model}/{frame}/f{fraction}/seed{seed}"

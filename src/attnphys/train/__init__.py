@@ -8,10 +8,15 @@ Public API
 ----------
 ``TrainConfig(epochs=10, batch_size=128, lr=1e-3, weight_decay=0.01, warmup_frac=0.05,
 schedule='cosine', patience=5, seed=0, device='auto', threads=0, amp=True, compile=False,
-bucket_pool=1, min_lr_frac=0.0, restart_stale=False)``
+bucket_pool=1, min_lr_frac=0.0, restart_stale=False, lr_scaling='none', lr_reference_batch=64)``
     ``schedule`` is ``'cosine'`` (linear warm-up over ``warmup_frac`` of all steps, then
-    cosine decay to ``min_lr_frac * lr``) or ``'plateau'`` (warm-up, then the rate halves
-    after ``max(1, patience // 2)`` epochs without a better validation loss).
+    cosine decay to ``min_lr_frac`` times the peak) or ``'plateau'`` (warm-up, then the rate
+    halves after ``max(1, patience // 2)`` epochs without a better validation loss).
+    The peak rate (``config.peak_lr``) is ``lr * (batch_size / lr_reference_batch)^p``
+    with p = 0, 1/2, 1 for ``lr_scaling`` none, sqrt, linear: ``lr`` is the rate at the
+    reference batch, and a larger batch (a GPU's) raises it by the square-root rule of
+    adaptive optimisers (Malladi et al., arXiv:2205.10287) or the linear rule of SGD
+    (Goyal et al., arXiv:1706.02677).
     ``device``: ``'auto'`` picks CUDA when available. ``threads`` > 0 calls
     ``torch.set_num_threads``. ``amp``: bf16 autocast, applied on CUDA only.
     ``compile``: ``torch.compile(model, dynamic=True)``. ``bucket_pool``: how many batches
@@ -22,10 +27,18 @@ bucket_pool=1, min_lr_frac=0.0, restart_stale=False)``
     with a pool of 16 the jet Transformer collapsed to a constant output (loss ln 7).
     ``batch_size`` is the *global* batch: under torchrun each rank takes its share.
 
+    One code path on every device; what differs is only where data sits. On CUDA the
+    train and val sets move to the GPU once when they take under a quarter of its free
+    memory, and every batch is then gathered there (each epoch's row order is copied
+    once); the loop never reads a value back from the device within an epoch (losses
+    and ``stats`` tensors accumulate there, read once per pass). AdamW runs its fused
+    kernel (one call for all parameters, on CUDA and on the CPU). Validation runs under
+    ``torch.inference_mode``.
+
 ``TensorSet(tensors: dict[str, Tensor], length_key: str | None = None,
 padded_keys: tuple[str, ...] = ())``
-    Columns of equal length (dim 0), usually on the CPU (batches reach the GPU through
-    pinned memory), or already on the device. With ``length_key`` (an integer column: the
+    Columns of equal length (dim 0), on the CPU (batches reach the GPU through pinned
+    memory, unless ``fit`` made them resident) or already on the device; ``ts.to(device)``. With ``length_key`` (an integer column: the
     number of real entries of each row, which must come first along dim 1), batches are
     bucketed by length and every ``padded_keys`` tensor (padded along dim 1) is trimmed to
     the longest row of its batch, so compute scales with the real towers or jets and not
@@ -35,8 +48,8 @@ padded_keys: tuple[str, ...] = ())``
 ``fit(model, train, val, loss_fn, config, model_path, fingerprint, *, history_path=None,
 extra=None) -> TrainResult``
     ``loss_fn(model, batch: dict[str, Tensor]) -> (loss, stats)``: ``loss`` is the mean
-    over the batch's rows; ``stats`` maps names to floats or 0-d tensors, summed over
-    batches (tensors avoid a device sync per step). ``{'correct': ..., 'count': ...}``
+    over the batch's rows; ``stats`` maps names to floats (host numbers, summed on the
+    host) or 0-d tensors (summed on the device: no sync per step), summed over batches. ``{'correct': ..., 'count': ...}``
     gives the accuracy columns. ``loss_fn`` must call ``model(...)`` (its forward) so that
     DistributedDataParallel synchronises gradients.
     Writes the files the caller names (the workflow's rules own the paths):

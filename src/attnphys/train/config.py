@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SCHEDULES = ("cosine", "plateau")
+# Learning rate against batch size: the peak rate is lr * (batch_size / lr_reference_batch)^power.
+# sqrt: the square-root rule of adaptive optimisers (Adam: Malladi et al., NeurIPS 2022,
+# arXiv:2205.10287), keeps the gradient-noise scale; linear: Goyal et al. (arXiv:1706.02677), for SGD.
+LR_SCALINGS = {"none": 0.0, "sqrt": 0.5, "linear": 1.0}
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -29,6 +33,8 @@ class TrainConfig:
     bucket_pool: int = 1
     min_lr_frac: float = 0.0
     restart_stale: bool = False
+    lr_scaling: str = "none"
+    lr_reference_batch: int = 64
 
     def __post_init__(self) -> None:
         checks = {
@@ -44,11 +50,18 @@ class TrainConfig:
             "threads": self.threads >= 0,
             "bucket_pool": self.bucket_pool >= 1,
             "min_lr_frac": 0 <= self.min_lr_frac <= 1,
+            "lr_scaling": self.lr_scaling in LR_SCALINGS,
+            "lr_reference_batch": self.lr_reference_batch >= 1,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             values = ", ".join(f"{name}={getattr(self, name)!r}" for name in bad)
             raise ValueError(f"TrainConfig: invalid {values}")
+
+    @property
+    def peak_lr(self) -> float:
+        """``lr`` scaled from ``lr_reference_batch`` to ``batch_size`` by ``lr_scaling``."""
+        return self.lr * (self.batch_size / self.lr_reference_batch) ** LR_SCALINGS[self.lr_scaling]
 
     def result_fields(self) -> dict:
         """The fields that change the trained weights (device, threads, compile, restart_stale do not)."""

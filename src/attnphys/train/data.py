@@ -68,6 +68,13 @@ class TensorSet:
     def lengths(self) -> np.ndarray | None:
         return self._lengths
 
+    def nbytes(self) -> int:
+        return sum(t.numel() * t.element_size() for t in self.tensors.values())
+
+    def to(self, device: torch.device) -> TensorSet:
+        """The same columns on ``device`` (one transfer each); batches are then gathered there."""
+        return TensorSet({key: t.to(device) for key, t in self.tensors.items()}, self.length_key, self.padded_keys)
+
     def subset(self, index) -> TensorSet:
         index = torch.as_tensor(np.asarray(index), dtype=torch.long)
         return TensorSet(
@@ -103,20 +110,26 @@ def batch_plan(
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def gather(data: TensorSet, index: np.ndarray, device: torch.device) -> dict[str, torch.Tensor]:
+def gather(
+    data: TensorSet, index: np.ndarray, device: torch.device, rows: torch.Tensor | None = None
+) -> dict[str, torch.Tensor]:
     """One batch on ``device``: rows ``index``, padded columns trimmed to the longest row.
 
-    On CUDA the batch goes through pinned memory with a non-blocking copy, so the next
-    batch is assembled on the CPU while the GPU still works on the current one.
+    ``rows``: ``index`` as a tensor already on the columns' device (a slice of an epoch's
+    order, copied there once), so that columns resident on the GPU are gathered there
+    without a transfer per batch. Columns on the CPU reach CUDA through pinned memory with
+    a non-blocking copy, so the next batch is assembled while the GPU still works.
+    The trim length comes from the lengths kept on the host: no device synchronisation.
     """
-    rows = torch.from_numpy(np.ascontiguousarray(index, dtype=np.int64))
+    if rows is None:
+        rows = torch.from_numpy(np.ascontiguousarray(index, dtype=np.int64))
     longest = int(data.lengths[index].max()) if data.lengths is not None and len(index) else None
     pin = device.type == "cuda"
     batch = {}
     for key, tensor in data.tensors.items():
         if longest is not None and key in data.padded_keys:
             tensor = tensor[:, :longest]
-        part = tensor.index_select(0, rows if tensor.device.type == "cpu" else rows.to(tensor.device))
+        part = tensor.index_select(0, rows if rows.device == tensor.device else rows.to(tensor.device))
         if pin and part.device.type == "cpu":
             part = part.pin_memory()
         batch[key] = part.to(device, non_blocking=pin)

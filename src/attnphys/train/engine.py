@@ -59,19 +59,23 @@ def _shards(plan: list[np.ndarray], ranks: Ranks, drop_small: bool) -> list[tupl
 
 
 class _Totals:
-    """Row-weighted loss and summed stats of one pass, reduced over ranks at the end."""
+    """Row-weighted loss and summed stats of one pass, reduced over ranks at the end.
+
+    Tensors accumulate on the device and plain numbers on the host, so a step never waits
+    for the device; :meth:`reduce` reads everything back once per pass."""
 
     def __init__(self, device: torch.device) -> None:
         self.device = device
         self.loss = torch.zeros((), dtype=torch.float64, device=device)
         self.rows = 0
-        self.stats: dict[str, torch.Tensor] = {}
+        self.stats: dict[str, torch.Tensor | float] = {}
 
     def add(self, loss: torch.Tensor, stats: dict, rows: int) -> None:
         self.loss += loss.detach().to(torch.float64) * rows
         self.rows += rows
         for key, value in stats.items():
-            value = torch.as_tensor(value, dtype=torch.float64, device=self.device).detach()
+            if isinstance(value, torch.Tensor):
+                value = value.detach().to(torch.float64)
             self.stats[key] = self.stats.get(key, 0) + value
 
     def reduce(self, ranks: Ranks) -> tuple[float, dict[str, float]]:
@@ -92,11 +96,18 @@ def _accuracy(stats: dict[str, float]) -> float:
 
 
 def _run_pass(net, data, shards, loss_fn, device, amp, bar, step_fn=None) -> _Totals:
+    """One pass over ``shards``; the pass's row order reaches the columns' device in one copy."""
     totals = _Totals(device)
+    if not shards:
+        return totals
+    order = torch.from_numpy(np.concatenate([index for index, _ in shards]).astype(np.int64))
+    order = order.to(next(iter(data.tensors.values())).device)
+    start = 0
     for index, weight in shards:
-        batch = gather(data, index, device)
+        batch = gather(data, index, device, order[start : start + len(index)])
+        start += len(index)
         if step_fn is None:
-            with torch.no_grad(), _autocast(device, amp):
+            with torch.inference_mode(), _autocast(device, amp):
                 loss, stats = loss_fn(net, batch)
         else:
             loss, stats = step_fn(batch, weight)
@@ -104,6 +115,14 @@ def _run_pass(net, data, shards, loss_fn, device, amp, bar, step_fn=None) -> _To
         if bar is not None:
             bar.update(1)
     return totals
+
+
+def _optimiser(model: torch.nn.Module, config: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
+    """AdamW at the scaled peak rate, with its fused kernel (one call for all parameters) on CUDA
+    and on the CPU: there a step of the Transformer's 1.39 M parameters took 3.2 ms against
+    12.7 ms for the per-parameter loop (SPA-NET: 1.4 against 9.3 ms), one thread."""
+    return torch.optim.AdamW(model.parameters(), lr=config.peak_lr, weight_decay=config.weight_decay,
+                             fused=device.type in ("cuda", "cpu"))
 
 
 def _write_history(rows: list[dict], path: Path) -> None:
@@ -168,7 +187,9 @@ def fit(
     log.info("rank %d of %d on %s; %d train / %d val rows", ranks.rank, ranks.world, device, len(train), len(val))
 
     model.to(device)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    if device.type == "cuda" and train.nbytes() + val.nbytes() < torch.cuda.mem_get_info(device)[0] / 4:
+        train, val = train.to(device), val.to(device)  # resident: batches are gathered on the GPU
+    optimiser = _optimiser(model, config, device)
     first_plan = batch_plan(train, config.batch_size, np.random.default_rng(0), config.bucket_pool)
     steps_per_epoch = len(_shards(first_plan, ranks, True))
     schedule = LearningRate(config, steps_per_epoch * config.epochs)

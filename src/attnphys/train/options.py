@@ -13,12 +13,12 @@ import dataclasses
 import json
 import math
 
-from attnphys.train.config import DEVICES, SCHEDULES, TrainConfig
+from attnphys.train.config import DEVICES, LR_SCALINGS, SCHEDULES, TrainConfig
 
 _DEFAULTS = TrainConfig()
 # The settings --train-json may carry: those of the flags below that a config's `train` block sets.
-TRAIN_JSON_KEYS = ("epochs", "batch_size", "lr", "weight_decay", "warmup_frac", "schedule", "patience",
-                   "bucket_pool", "compile")
+TRAIN_JSON_KEYS = ("epochs", "batch_size", "lr", "lr_scaling", "lr_reference_batch", "weight_decay", "warmup_frac",
+                   "schedule", "patience", "bucket_pool", "compile")
 
 
 def add_train_options(parser: argparse.ArgumentParser, defaults: TrainConfig = _DEFAULTS) -> None:
@@ -30,6 +30,11 @@ def add_train_options(parser: argparse.ArgumentParser, defaults: TrainConfig = _
     group.add_argument("--batch-size", type=int, default=defaults.batch_size,
                        help="rows per batch (default: %(default)s)")
     group.add_argument("--lr", type=float, default=defaults.lr, help="peak AdamW learning rate (default: %(default)s)")
+    group.add_argument("--lr-scaling", choices=sorted(LR_SCALINGS), default=defaults.lr_scaling,
+                       help="peak rate = lr x (batch size / --lr-reference-batch)^(0, 1/2, 1) for none, sqrt, "
+                            "linear (default: %(default)s)")
+    group.add_argument("--lr-reference-batch", type=int, default=defaults.lr_reference_batch,
+                       help="the batch size at which --lr is the peak rate (default: %(default)s)")
     group.add_argument("--weight-decay", type=float, default=defaults.weight_decay,
                        help="AdamW weight decay (default: %(default)s)")
     group.add_argument("--warmup-frac", type=float, default=defaults.warmup_frac,

@@ -11,7 +11,7 @@ class LearningRate:
     """The rate at each step; its small state (plateau bookkeeping) goes in the checkpoint."""
 
     def __init__(self, config: TrainConfig, total_steps: int) -> None:
-        self.base = config.lr
+        self.base = config.peak_lr
         self.kind = config.schedule
         self.total = max(1, total_steps)
         self.warmup = math.ceil(config.warmup_frac * self.total)

@@ -9,7 +9,8 @@ to one bias per attention head, added to the attention logits of every encoder l
 same bias in all layers, as in ParT). A tower's pairing with itself gets the all-zero
 (mean) feature vector; pairs with padding get none (their keys are masked).
 
-Everything else is the talk's Transformer (``transformer.py``): tower embedding
+Everything else is the talk's Transformer, which this model extends through its
+attention-bias hook (``transformer.py``): tower embedding
 3 -> 128 ReLU -> 128, 4 post-norm encoder layers (d_model 128, 8 heads, feed-forward 1024),
 class token, no positional encoding; so the comparison isolates the pairwise bias. The pair
 network 4 -> 36 ReLU -> 20 ReLU -> 8 and the head 128 -> 376 ReLU -> 7 are sized to hit the
@@ -22,12 +23,25 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from attnphys.jets.models.transformer import TowerTransformer
 from attnphys.train.standardise import Standardise
 
 PAIR_FEATURES = ("ln_kt", "ln_z", "ln_dr", "ln_m2")
 # Floors before the logarithms: far below a calorimeter cell (0.0174 in eta) and 1 MeV^2.
 MIN_DR = 1e-4
 MIN_M2 = 1e-6
+
+
+def pair_logs(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """(ln kT, ln z, ln dR, ln m^2), (..., 4), of the pairs of towers ``a`` and ``b``
+    (broadcast against each other), columns (ln pT/GeV, deta, dphi)."""
+    pt_a, pt_b = torch.exp(a[..., 0]), torch.exp(b[..., 0])
+    deta = a[..., 1] - b[..., 1]
+    dphi = a[..., 2] - b[..., 2]
+    dr = torch.sqrt(deta**2 + dphi**2).clamp_min(MIN_DR)
+    softer = torch.minimum(pt_a, pt_b)
+    m2 = (2 * pt_a * pt_b * (torch.cosh(deta) - torch.cos(dphi))).clamp_min(MIN_M2)
+    return torch.stack([torch.log(softer * dr), torch.log(softer / (pt_a + pt_b)), torch.log(dr), torch.log(m2)], -1)
 
 
 def pair_features(towers: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -38,23 +52,12 @@ def pair_features(towers: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tenso
     valid = mask.unsqueeze(2) & mask.unsqueeze(1)
     valid = valid & ~torch.eye(mask.shape[1], dtype=torch.bool, device=mask.device)
     clean = torch.where(mask.unsqueeze(-1), towers, torch.zeros_like(towers)).float()
-    pt = torch.exp(clean[..., 0])
-    deta = clean[..., 1].unsqueeze(2) - clean[..., 1].unsqueeze(1)
-    dphi = clean[..., 2].unsqueeze(2) - clean[..., 2].unsqueeze(1)
-    dr = torch.sqrt(deta**2 + dphi**2).clamp_min(MIN_DR)
-    pt_i, pt_j = pt.unsqueeze(2), pt.unsqueeze(1)
-    softer = torch.minimum(pt_i, pt_j)
-    m2 = (2 * pt_i * pt_j * (torch.cosh(deta) - torch.cos(dphi))).clamp_min(MIN_M2)
-    features = torch.stack(
-        [torch.log(softer * dr), torch.log(softer / (pt_i + pt_j)), torch.log(dr), torch.log(m2)], dim=-1
-    )
+    features = pair_logs(clean.unsqueeze(2), clean.unsqueeze(1))
     return torch.where(valid.unsqueeze(-1), features, torch.zeros_like(features)), valid
 
 
-class PairTransformer(nn.Module):
-    """Self-attention over the real towers with a learned pairwise bias per head."""
-
-    inputs = ("towers", "mask")
+class PairTransformer(TowerTransformer):
+    """The Transformer whose attention gets a learned pairwise bias per head."""
 
     def __init__(
         self,
@@ -68,22 +71,13 @@ class PairTransformer(nn.Module):
         pair: tuple[int, ...] = (36, 20),
         head: int = 376,
     ) -> None:
-        super().__init__()
-        self.scale = Standardise(n_features)
+        super().__init__(n_features, n_classes, d_model, heads, layers, ffn, dropout, head)
         self.pair_scale = Standardise(len(PAIR_FEATURES))
-        self.n_classes = n_classes
-        self.heads = heads
-        self.embed = nn.Sequential(nn.Linear(n_features, d_model), nn.ReLU(), nn.Linear(d_model, d_model))
         sizes = [len(PAIR_FEATURES), *pair]
         pair_layers: list[nn.Module] = []
         for a, b in zip(sizes[:-1], sizes[1:]):
             pair_layers += [nn.Linear(a, b), nn.ReLU()]
         self.pair_embed = nn.Sequential(*pair_layers, nn.Linear(sizes[-1], heads))
-        self.class_token = nn.Parameter(torch.zeros(1, 1, d_model))
-        nn.init.normal_(self.class_token, std=0.02)
-        layer = nn.TransformerEncoderLayer(d_model, heads, ffn, dropout, batch_first=True)
-        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
-        self.head = nn.Sequential(nn.Linear(d_model, head), nn.ReLU(), nn.Linear(head, n_classes))
 
     @torch.no_grad()
     def fit_pair_scale(self, towers: torch.Tensor, mask: torch.Tensor, chunk: int = 256) -> None:
@@ -106,21 +100,22 @@ class PairTransformer(nn.Module):
         self.pair_scale.mean.copy_(mean.float())
         self.pair_scale.std.copy_(torch.where(std > 0, std, torch.ones_like(std)).float())
 
-    def attention_bias(self, towers: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """(jets * heads, 1 + n, 1 + n) additive attention bias; the class token's row and
-        column are 0, as are self-pairs' and padding pairs' inputs."""
-        features, valid = pair_features(towers, mask)
-        scaled = torch.where(valid.unsqueeze(-1), self.pair_scale(features), torch.zeros_like(features))
-        bias = self.pair_embed(scaled.to(towers.dtype)).permute(0, 3, 1, 2)
-        bias = nn.functional.pad(bias, (1, 0, 1, 0))
-        return bias.reshape(-1, bias.shape[-2], bias.shape[-1])
+    def attention_bias(self, towers: torch.Tensor, mask: torch.Tensor, packed: bool) -> torch.Tensor:
+        """(jets, heads, n, n) additive attention logits of the tower pairs; self-pairs and
+        pairs with padding get the pair network's output for the all-zero (mean) input.
 
-    def forward(self, towers: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """``towers`` (jets, towers, features), ``mask`` (jets, towers), True for real towers."""
-        tokens = self.embed(self.scale(towers))
-        cls = self.class_token.expand(tokens.shape[0], -1, -1).to(tokens.dtype)
-        tokens = torch.cat([cls, tokens], dim=1)
-        padding = torch.cat([torch.zeros_like(mask[:, :1]), ~mask], dim=1)
-        padding = torch.zeros(padding.shape, dtype=tokens.dtype, device=tokens.device).masked_fill(padding, -torch.inf)
-        bias = self.attention_bias(towers, mask).to(tokens.dtype)
-        return self.head(self.encoder(tokens, mask=bias, src_key_padding_mask=padding)[:, 0])
+        ``packed``: the pair network runs once per pair of distinct real towers (the
+        features are symmetric, so on i < j, mirrored), not on the padded n x n grid."""
+        if not packed:
+            features, valid = pair_features(towers, mask)
+            scaled = torch.where(valid.unsqueeze(-1), self.pair_scale(features), torch.zeros_like(features))
+            return self.pair_embed(scaled.to(towers.dtype)).permute(0, 3, 1, 2)
+        jets, n = mask.shape
+        above = torch.ones(n, n, dtype=torch.bool, device=mask.device).triu(1)
+        jet, i, j = (mask.unsqueeze(2) & mask.unsqueeze(1) & above).nonzero(as_tuple=True)
+        clean = towers.float()
+        values = self.pair_embed(self.pair_scale(pair_logs(clean[jet, i], clean[jet, j])).to(towers.dtype))
+        zero = self.pair_embed(torch.zeros(1, len(PAIR_FEATURES), dtype=towers.dtype, device=towers.device))
+        where = torch.cat([(jet * n + i) * n + j, (jet * n + j) * n + i])
+        grid = zero.expand(jets * n * n, -1).index_copy(0, where, torch.cat([values, values]))
+        return grid.view(jets, n, n, -1).permute(0, 3, 1, 2)
