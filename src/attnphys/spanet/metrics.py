@@ -18,7 +18,9 @@ COLUMNS = ("method", "njets", "event_eff", "top2_eff", "top1_eff", "n_events_2to
 
 
 def top_correct(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """Whether predicted top triplets ``[..., 3]`` (b, q1, q2) equal truth ones, q1 <-> q2 free."""
+    """Whether predicted top triplets ``[..., 3]`` (b, q1, q2) equal truth ones, q1 <-> q2 free.
+
+    Operators only, so numpy arrays and torch tensors alike (training counts on the device)."""
     same_b = pred[..., 0] == truth[..., 0]
     straight = (pred[..., 1] == truth[..., 1]) & (pred[..., 2] == truth[..., 2])
     crossed = (pred[..., 1] == truth[..., 2]) & (pred[..., 2] == truth[..., 1])
@@ -26,10 +28,11 @@ def top_correct(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
 
 
 def correct_tops(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """Number of correct tops per event (0, 1, 2), the better of the two top orderings."""
-    direct = top_correct(pred[:, 0], truth[:, 0]).astype(int) + top_correct(pred[:, 1], truth[:, 1])
-    swapped = top_correct(pred[:, 0], truth[:, 1]).astype(int) + top_correct(pred[:, 1], truth[:, 0])
-    return np.maximum(direct, swapped)
+    """Number of correct tops per event (0, 1, 2), the better of the two top orderings (numpy
+    arrays or torch tensors)."""
+    direct = top_correct(pred[:, 0], truth[:, 0]) * 1 + top_correct(pred[:, 1], truth[:, 1])
+    swapped = top_correct(pred[:, 0], truth[:, 1]) * 1 + top_correct(pred[:, 1], truth[:, 0])
+    return swapped + (direct - swapped) * (direct > swapped)
 
 
 def efficiencies(pred: np.ndarray, truth: np.ndarray, njets: np.ndarray, method: str) -> pd.DataFrame:
