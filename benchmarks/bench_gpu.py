@@ -74,6 +74,7 @@ import torch
 from attnphys.files import atomic_path
 from attnphys.jets.evaluate import evaluate_tagger
 from attnphys.jets.models import MODELS as JET_MODELS
+from attnphys.jets.models import hl_columns
 from attnphys.jets.models import PAPER_SIZES, count_parameters
 from attnphys.jets.train import train_seed as jets_train_seed
 from attnphys.jets.train import train_tagger
@@ -136,8 +137,12 @@ def jets_runs(folder: Path, args: argparse.Namespace) -> list[Run]:
     train, val = folder / "train.parquet", folder / "val.parquet"
     settings = area_settings("jets")
     rows = pq.read_metadata(train).num_rows
+    columns = set(pq.read_schema(train).names)
     runs = []
     for name in JET_MODELS:
+        if not set(hl_columns(name)) <= columns:  # hl135: the paper's 135 taus (jets.source: paper) only
+            print(f"jets {name}: skipped, {train} lacks its HL columns")
+            continue
         if set(PAPER_SIZES[name]) != {"n_features", "n_classes"}:
             raise ValueError(f"PAPER_SIZES[{name!r}] sets more than the data sizes: {PAPER_SIZES[name]}")
         towers = "towers" in JET_MODELS[name].inputs

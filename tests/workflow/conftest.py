@@ -13,7 +13,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 # Every target: `all` and the jets stages outside it (a predict file is given, so jets_predict plans).
-TARGETS = ("all", "jets_learning_curve", "jets_study", "jets_export", "jets_predict")
+TARGETS = ("all", "jets_learning_curve", "jets_study", "jets_export", "jets_predict", "jets_cross")
 
 
 def parse_jobs(log: str) -> list[dict]:
@@ -32,7 +32,9 @@ def every_job(tmp_path_factory) -> tuple[Path, list[dict]]:
     """(outdir, jobs) of a dry run of the default config with every area and target."""
     root = tmp_path_factory.mktemp("every_job")
     (root / "unlabelled.root").write_bytes(b"")
-    overlay = {"outdir": str(root / "results"), "jets": {"predict": {"files": [str(root / "unlabelled.root")]}}}
+    (root / "dataset_PtNormed.h5").write_bytes(b"")  # the paper's file: planned at its published size
+    overlay = {"outdir": str(root / "results"), "jets": {"predict": {"files": [str(root / "unlabelled.root")]},
+                                                         "paper_file": str(root / "dataset_PtNormed.h5")}}
     (root / "overlay.yaml").write_text(yaml.safe_dump(overlay))
     run = subprocess.run([sys.executable, "-m", "snakemake", *TARGETS, "-s", str(REPO / "Snakefile"), "--directory",
                           str(root), "-n", "--configfile", str(root / "overlay.yaml")],

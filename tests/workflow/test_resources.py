@@ -12,10 +12,11 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 GPU_RULES = {"jets_train", "jets_evaluate", "jets_predict_file", "jets_curve_train", "jets_curve_evaluate",
+             "jets_cross_train", "jets_cross_evaluate",
              "spanet_train", "spanet_evaluate_spanet", "neutron_stars_train", "neutron_stars_predict",
              "neutrino_train", "neutrino_evaluate"}
 HEAVY_RULES = {"jets_generate", "jets_ingest", "jets_predict_file", "jets_build_dataset", "jets_paper_dataset",
-               "jets_train", "jets_evaluate",
+               "jets_train", "jets_evaluate", "jets_cross_train", "jets_cross_evaluate",
                "jets_curve_train", "jets_curve_evaluate", "jets_curve_trees", "jets_study_sample", "jets_diagnosis",
                "spanet_generate", "spanet_dataset", "spanet_train", "neutron_stars_dataset", "neutron_stars_train",
                "neutron_stars_fit", "gating_capacity", "neutrino_simulate", "neutrino_dataset", "neutrino_train",

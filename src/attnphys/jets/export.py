@@ -53,17 +53,21 @@ INPUT_DEFINITIONS = {
 
 
 def _probabilities(model):
+    import inspect
+
     import torch
 
     class Probabilities(torch.nn.Module):
-        """The tagger with a softmax on its logits."""
+        """The tagger with a softmax on its logits; the Transformers in their padded layout, whose
+        graph has no data-dependent shapes (attnphys.jets.models.transformer)."""
 
         def __init__(self, net):
             super().__init__()
             self.net = net
+            self.layout = {"packed": False} if "packed" in inspect.signature(net.forward).parameters else {}
 
         def forward(self, *inputs):
-            return torch.softmax(self.net(*inputs), dim=1)
+            return torch.softmax(self.net(*inputs, **self.layout), dim=1)
 
     return Probabilities(model).eval()
 

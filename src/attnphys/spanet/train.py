@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # `attnphys spanet train` without flags, and the defaults of config key spanet.train
 # (tests/spanet/test_spanet_files.py keeps the schema and config.yaml equal to these): 100
 # epochs (40 lose to chi2 at 6 jets), batch 64, lr 2e-3, patience 15, batches pooled by jet count.
-TRAIN_DEFAULTS = TrainConfig(epochs=100, batch_size=64, lr=0.002, weight_decay=0.01, warmup_frac=0.05,
+TRAIN_DEFAULTS = TrainConfig(epochs=100, batch_size=64, lr=0.002, lr_scaling="sqrt", weight_decay=0.01, warmup_frac=0.05,
                              schedule="cosine", patience=15, bucket_pool=16)
 
 

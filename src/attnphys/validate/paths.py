@@ -2,15 +2,16 @@
 
 Run by ``attnphys.cli.main`` on the parsed arguments of every stage, before it starts, so
 the rule holds wherever a stage's code lives. Options named ``out``, ``out-*`` or ``*-out``
-(and ``stats``, the prong statistics ``neutrino dataset`` writes) are outputs; every other
-option whose value is an existing file (or a list of them) is an input.
+are outputs; every other option whose value is an existing file (or a list of them) is an input.
 
 - An output that is an input (the same path, a symlink or a hard link to it) is refused:
   ``jets predict --out`` naming its ROOT file would replace the user's data.
 - Inputs are refused, not deduplicated, when two of them are one file (the same path, a
-  symlink, a hard link) or hold the same bytes (a copy; compared by size, then BLAKE2b):
-  the same file given twice would count every event twice, and the same file as train and
-  validation or test would test on the training events. Empty files are not compared.
+  symlink, a hard link), or two event files (ROOT, Parquet, HDF5) hold the same bytes (a copy;
+  compared by size, then BLAKE2b): the same events given twice would count twice, and the same
+  file as train and validation or test would test on the training events. Summaries (JSON, CSV)
+  are not compared by content: two runs may well write identical ones. Empty files are not
+  compared.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from pathlib import Path
 from attnphys.validate import BadInput
 from attnphys.validate.unique import content_digest
 
-EXTRA_OUTPUTS = ("stats",)
+EVENT_FILES = (".root", ".parquet", ".h5", ".hdf5")  # compared by content too
 
 
 def is_output(name: str) -> bool:
-    return name == "out" or name.startswith("out_") or name.endswith("_out") or name in EXTRA_OUTPUTS
+    return name == "out" or name.startswith("out_") or name.endswith("_out")
 
 
 def check_arguments(arguments: Mapping[str, object]) -> None:
@@ -50,7 +51,7 @@ def check_arguments(arguments: Mapping[str, object]) -> None:
     by_size: dict[int, list[tuple[str, str]]] = {}
     for option, path in inputs:
         size = os.path.getsize(path)
-        if size:
+        if size and Path(path).suffix.lower() in EVENT_FILES:
             by_size.setdefault(size, []).append((option, path))
     for group in by_size.values():
         digests: dict[str, tuple[str, str]] = {}
