@@ -109,7 +109,8 @@ class EncoderLayer(nn.Module):
         qkv = layout.grid(F.linear(x, attn.in_proj_weight, attn.in_proj_bias))
         jets, tokens, width = qkv.shape
         q, k, v = qkv.view(jets, tokens, 3, self.heads, width // (3 * self.heads)).permute(2, 0, 3, 1, 4)
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask.to(q.dtype),
+        mask = attn_mask if attn_mask.dtype == torch.bool else attn_mask.to(q.dtype)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
                                              dropout_p=self.p if self.training else 0.0)
         out = layout.rows(out.transpose(1, 2).reshape(jets, tokens, width // 3))
         return F.dropout(attn.out_proj(out), self.p, self.training)
@@ -185,12 +186,14 @@ class TowerTransformer(nn.Module):
         cls = self.class_token.expand(tokens.shape[0], -1, -1).to(tokens.dtype)
         keys = torch.cat([torch.ones_like(mask[:, :1]), mask], dim=1)
         layout = Layout(keys, packed)
-        attn_mask = torch.zeros(keys.shape, dtype=tokens.dtype, device=tokens.device)
-        attn_mask = attn_mask.masked_fill(~keys, -torch.inf)[:, None, None, :]
+        attn_mask = keys[:, None, None, :]  # boolean: True attends (the form ONNX export lowers cleanly)
         bias = self.attention_bias(towers, mask, packed)
         if bias is not None:
-            attn_mask = attn_mask + F.pad(bias.to(tokens.dtype), (1, 0, 1, 0))
-        out = layout.first(self.encoder(layout.rows(torch.cat([cls, tokens], dim=1)), layout, aligned(attn_mask)))
+            zero = torch.zeros((), dtype=tokens.dtype, device=tokens.device)
+            attn_mask = torch.where(attn_mask, zero, zero - torch.inf) + F.pad(bias.to(tokens.dtype), (1, 0, 1, 0))
+        if attn_mask.device.type == "cuda":  # elsewhere (the CPU, an ONNX export) no copy, no shape fixed at trace time
+            attn_mask = aligned(attn_mask)
+        out = layout.first(self.encoder(layout.rows(torch.cat([cls, tokens], dim=1)), layout, attn_mask))
         if self.encoder.norm is not None:
             out = self.encoder.norm(out)
         return self.head(out)
