@@ -54,7 +54,7 @@ def add_train_options(parser: argparse.ArgumentParser, defaults: TrainConfig = _
                        help="start afresh if checkpoint_last.pt was written for other settings (default: error)")
     group.add_argument("--train-json", type=train_json, default={},
                        help=f"the training settings as one JSON object (keys {', '.join(TRAIN_JSON_KEYS)}), "
-                            "overriding the flags above; the workflow passes its config's `train` block this way")
+                            "overriding the flags above; the workflow passes its config's `train` block this way (default: none)")
 
 
 def train_json(text: str) -> dict:
