@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
 
 from attnphys.train.config import DEVICES, LR_SCALINGS, SCHEDULES, TrainConfig
+from attnphys.validate.arguments import json_object, non_negative_int, positive_int
 
 _DEFAULTS = TrainConfig()
 # The settings --train-json may carry: those of the flags below that a config's `train` block sets.
@@ -25,9 +25,9 @@ def add_train_options(parser: argparse.ArgumentParser, defaults: TrainConfig = _
     """Add the optimiser, schedule and hardware flags, with ``defaults`` (an area's own, or
     :class:`TrainConfig`'s); every help line ends with its default."""
     group = parser.add_argument_group("training (attnphys.train)")
-    group.add_argument("--epochs", type=int, default=defaults.epochs,
+    group.add_argument("--epochs", type=positive_int, default=defaults.epochs,
                        help="training epochs, an upper bound with early stopping (default: %(default)s)")
-    group.add_argument("--batch-size", type=int, default=defaults.batch_size,
+    group.add_argument("--batch-size", type=positive_int, default=defaults.batch_size,
                        help="rows per batch (default: %(default)s)")
     group.add_argument("--lr", type=float, default=defaults.lr, help="peak AdamW learning rate (default: %(default)s)")
     group.add_argument("--lr-scaling", choices=sorted(LR_SCALINGS), default=defaults.lr_scaling,
@@ -43,11 +43,11 @@ def add_train_options(parser: argparse.ArgumentParser, defaults: TrainConfig = _
                        help="learning-rate schedule after warm-up (default: %(default)s)")
     group.add_argument("--patience", type=int, default=defaults.patience,
                        help="early stopping: epochs without a better validation loss (default: %(default)s)")
-    group.add_argument("--bucket-pool", type=int, default=defaults.bucket_pool,
+    group.add_argument("--bucket-pool", type=positive_int, default=defaults.bucket_pool,
                        help="batches drawn at random and sorted by length together (1: random batches) "
                             "(default: %(default)s)")
     add_device_option(group)
-    group.add_argument("--threads", type=int, default=defaults.threads,
+    group.add_argument("--threads", type=non_negative_int, default=defaults.threads,
                        help="torch threads, 0: torch's default (default: %(default)s)")
     group.add_argument("--compile", action="store_true", help="torch.compile the model (default: off)")
     group.add_argument("--restart-stale", action="store_true",
@@ -60,12 +60,7 @@ def add_train_options(parser: argparse.ArgumentParser, defaults: TrainConfig = _
 def train_json(text: str) -> dict:
     """argparse type of ``--train-json``: a JSON object of :data:`TRAIN_JSON_KEYS`, each value of
     its :class:`TrainConfig` field's type (ranges are TrainConfig's)."""
-    try:
-        settings = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise argparse.ArgumentTypeError(f"not valid JSON ({error})") from None
-    if not isinstance(settings, dict):
-        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
+    settings = json_object(text)
     unknown = sorted(set(settings) - set(TRAIN_JSON_KEYS))
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown key(s) {unknown}; allowed {list(TRAIN_JSON_KEYS)}")

@@ -12,20 +12,14 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import json
 
+from attnphys.validate.arguments import json_object
 from attnphys.validate.model_params import check_params, from_class
 
 
 def parse_params(text: str) -> dict:
     """``--params`` text -> dict; not a JSON object is an argparse error (exit status 2)."""
-    try:
-        params = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise argparse.ArgumentTypeError(f"not valid JSON ({err})") from err
-    if not isinstance(params, dict):
-        raise argparse.ArgumentTypeError(f"must be a JSON object, got {text!r}")
-    return params
+    return json_object(text)
 
 
 def add_params_option(parser: argparse.ArgumentParser, constructor: str) -> None:
