@@ -12,6 +12,7 @@ import pandas as pd
 from attnphys.files import atomic_path
 from attnphys.gating.capacity import CAPACITY_COLUMNS, muroga_bound
 from attnphys.markdown import markdown_table
+from attnphys.validate.tables import read_csv_columns
 
 XOR_KEYS = (
     "seed", "epochs", "lr", "inputs", "best_threshold_agreement", "construction", "gated", "single"
@@ -20,13 +21,7 @@ XOR_KEYS = (
 
 def read_capacity(path: str | os.PathLike) -> pd.DataFrame:
     """Capacity CSV, checked for its columns and for missing values."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"capacity table {path}: no such file")
-    table = pd.read_csv(path)
-    missing = [c for c in CAPACITY_COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"capacity table {path}: missing column(s) {missing}")
+    table = read_csv_columns(path, CAPACITY_COLUMNS, "capacity table")
     for column in CAPACITY_COLUMNS:
         if table[column].isna().any():
             raise ValueError(f"capacity table {path}: column {column!r} has missing or NaN values")

@@ -13,6 +13,7 @@ from attnphys.markdown import markdown_table
 from attnphys.spanet.metrics import BINS, COLUMNS
 from attnphys.stage_options import add_output
 from attnphys.validate.json_files import read_json
+from attnphys.validate.tables import read_csv_columns
 
 # The seed talk's table (arXiv:2010.09206): (event, eps2, eps1) in percent per jet bin.
 TALK = {
@@ -29,13 +30,7 @@ HISTORY_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "s
 
 def read_summary(path: Path, method: str) -> pd.DataFrame:
     """A ``summary.csv`` of ``attnphys spanet evaluate``, indexed by jet bin."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: missing evaluation summary")
-    table = pd.read_csv(path, dtype={"njets": str})
-    missing = [c for c in COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {missing}")
+    table = read_csv_columns(path, COLUMNS, "evaluation summary", dtype={"njets": str})
     if set(table["method"]) != {method}:
         raise ValueError(f"{path}: column method holds {sorted(set(table['method']))}, expected {method!r}")
     table = table.set_index("njets")
@@ -47,14 +42,7 @@ def read_summary(path: Path, method: str) -> pd.DataFrame:
 
 def read_history(path: Path) -> pd.DataFrame:
     """The ``history.csv`` of ``attnphys spanet train``, checked for the columns the report uses."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: missing training history")
-    history = pd.read_csv(path)
-    missing = [c for c in HISTORY_COLUMNS if c not in history.columns]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {missing}")
-    return history
+    return read_csv_columns(path, HISTORY_COLUMNS, "training history")
 
 
 def _cell(value: float, talk: float) -> str:

@@ -13,6 +13,7 @@ unchecked value:
 - ``unique``: input files identified by resolved path and content;
 - ``paths``: the files of one command: no output onto an input, no input given twice;
 - ``config``: the workflow configuration, model settings included, before anything runs;
+- ``tables``: CSV tables of stage summaries read by the reports (file and columns);
 - ``arguments``: argparse types for counts, sizes and finite numbers.
 
 Every failure is a :class:`BadInput` (a ValueError) whose one-line message names the file,
