@@ -16,6 +16,7 @@ from attnphys.jets.study.learning_curve import (
     CurveFiles,
     build_learning_curve,
     fit_curve,
+    measured_pairs,
     onset_of,
     ordering_onset,
     read_runs,
@@ -106,6 +107,29 @@ def test_build_writes_the_table_fits_figure_and_ordering(tmp_path):
     assert 4000 < best < 16000
     with pytest.raises(ValueError, match="expected 41"):
         build_learning_curve(paths, CurveFiles.in_folder(tmp_path / "again"), "none", 5, expected_runs=41)
+
+
+def test_measured_ordering_is_paired_by_seed(tmp_path):
+    """PFN ahead of the HL network in every seed at the large size, in one of two at the small one."""
+    accuracy = {("pfn", 0.5, 0): 0.50, ("pfn", 0.5, 1): 0.56, ("hl_dnn", 0.5, 0): 0.53, ("hl_dnn", 0.5, 1): 0.54,
+                ("pfn", 1.0, 0): 0.60, ("pfn", 1.0, 1): 0.58, ("hl_dnn", 1.0, 0): 0.57, ("hl_dnn", 1.0, 1): 0.56,
+                ("trees", 1.0, 0): 0.61, ("trees", 1.0, 1): 0.62}
+    paths = [_metrics(tmp_path, model, fraction, seed, acc, int(4000 * fraction))
+             for (model, fraction, seed), acc in accuracy.items()]
+    runs = read_runs(paths)
+    pairs = {(p.better, p.worse, p.jets_per_class): p for p in measured_pairs(runs, "none")}
+    assert set(pairs) == {("pfn", "hl_dnn", 2000), ("pfn", "hl_dnn", 4000), ("pfn", "trees", 4000)}
+    large, small, trees = pairs["pfn", "hl_dnn", 4000], pairs["pfn", "hl_dnn", 2000], pairs["pfn", "trees", 4000]
+    assert (large.wins, large.seeds, large.verdict) == (2, 2, "holds")
+    assert large.mean == pytest.approx(0.025) and large.std == pytest.approx(np.std([0.03, 0.02], ddof=1))
+    assert (small.wins, small.verdict) == (1, "within the seed spread") and small.mean == pytest.approx(-0.005)
+    assert (trees.wins, trees.verdict) == (0, "reversed") and trees.mean == pytest.approx(-0.025)
+    out = tmp_path / "curve"
+    build_learning_curve(paths, CurveFiles.in_folder(out), "none", 5)
+    text = (out / "learning_curve.md").read_text()
+    assert "| PFN > Mass + HL DNN | 4,000 | +2.5 ± 0.7 | 2 of 2 | holds |" in text
+    assert "| PFN > Boosted trees (mass + HL) | 4,000 | -2.5 ± 2.1 | 0 of 2 | reversed |" in text
+    assert "The talk's whole ordering needs the Transformer" in text
 
 
 def test_bad_metrics_name_the_file_and_field(tmp_path):

@@ -9,8 +9,13 @@ Output:
 - ``fits.csv``: per (model, frame) the saturating power law acc(n) = a - b (n / n_ref)^(-c)
   fitted to every run (scipy ``curve_fit``), its parameters and standard errors;
 - ``learning_curve.png``: mean and spread (standard deviation) over seeds, and the fits;
-- ``learning_curve.md``: where the fits predict the talk's ordering
-  Transformer > PFN > Mass + HL (Lu et al., arXiv:2202.00723) to appear.
+- ``learning_curve.md``: where the talk's ordering Transformer > PFN > Mass + HL (Lu et al.,
+  arXiv:2202.00723) holds at the measured sizes (paired by seed), and where the fits predict it.
+
+Measured ordering: at each size, the difference of two models' accuracies paired by seed (same
+dataset, split and subset), its mean and standard deviation over seeds, and in how many seeds the
+better model of the talk wins. It *holds* when it wins in every seed, is *reversed* when it loses
+in every seed, and is *within the seed spread* otherwise.
 
 Where the ordering appears: the smallest n beyond which it holds at every n up to
 ``N_MAX`` jets per class. Its uncertainty comes from drawing the three models' parameters
@@ -49,6 +54,7 @@ PAPER_JETS_PER_CLASS = 100_000
 DRAWS = 4000
 BOUNDS = ([0.0, 0.0, 0.01], [1.0, 1.0, 3.0])
 MAX_ASYMPTOTE_ERROR = 0.05  # a fit whose asymptote is known to worse than 5 points is flagged
+TALK_PAIRS = (("transformer", "pfn"), ("pfn", "hl_dnn"), ("pfn", "trees"), ("part", "transformer"))
 
 
 def read_runs(paths: list[Path]) -> pd.DataFrame:
@@ -178,6 +184,44 @@ def onset_of(fits: list[Fit], n_min: float, seed: int) -> Onset:
     return Onset(names, best, median, low, high, p_always, p_never)
 
 
+@dataclass(frozen=True)
+class PairAtSize:
+    """One measured comparison: ``better`` (in the talk) minus ``worse`` at one size."""
+
+    better: str
+    worse: str
+    jets_per_class: int
+    mean: float  # accuracy difference, mean over seeds
+    std: float  # its standard deviation over seeds (0 with one seed)
+    wins: int  # seeds in which ``better`` is ahead
+    seeds: int
+
+    @property
+    def verdict(self) -> str:
+        if self.wins == self.seeds:
+            return "holds"
+        if self.wins == 0 and self.mean < 0:
+            return "reversed"
+        return "within the seed spread"
+
+
+def measured_pairs(runs: pd.DataFrame, main_frame: str) -> list[PairAtSize]:
+    """The talk's pairs at every size where both models ran, paired by seed and fraction."""
+    main = runs[(runs.frame == main_frame) | runs.model.isin([*HL_MODELS, "trees"])]
+    pairs = []
+    for better, worse in TALK_PAIRS:
+        a = main[main.model == better].set_index(["fraction", "seed"])
+        b = main[main.model == worse].set_index(["fraction", "seed"])
+        both = a.join(b, how="inner", lsuffix="_better", rsuffix="_worse")
+        for fraction, group in both.groupby(level="fraction"):
+            diff = (group["accuracy_better"] - group["accuracy_worse"]).to_numpy()
+            size = int(round(group["jets_per_class_better"].mean()))
+            pairs.append(PairAtSize(better, worse, size, float(diff.mean()),
+                                    float(diff.std(ddof=1)) if len(diff) > 1 else 0.0,
+                                    int((diff > 0).sum()), len(diff)))
+    return pairs
+
+
 def _name(model: str, frame: str, main_frame: str) -> str:
     name = NAMES.get(model, model)
     return name if frame == main_frame or model in (*HL_MODELS, "trees") else f"{name} ({frame})"
@@ -221,11 +265,28 @@ def write_markdown(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: 
         paper = f"{100 * fit(PAPER_JETS_PER_CLASS):.1f} %" if np.isfinite(fit.params).all() else "-"
         lines.append(f"| {_name(fit.model, fit.frame, main_frame)} | {fit.frame} | {' | '.join(cells)} "
                      f"| {100 * at_largest:.1f} % | {paper} | {fit.status} |")
-    lines += ["", "## Where the talk's ordering appears", ""]
+    pairs = measured_pairs(runs, main_frame)
+    lines += ["", "## The talk's ordering, measured", ""]
+    if pairs:
+        lines += ["Accuracy difference (points), mean ± standard deviation over seeds, paired by seed:", "",
+                  "| ordering | training jets per class | difference | seeds where it holds | verdict |",
+                  "|---|---:|---:|---:|---|"]
+        lines += [f"| {NAMES[p.better]} > {NAMES[p.worse]} | {p.jets_per_class:,} | {100 * p.mean:+.1f} ± "
+                  f"{100 * p.std:.1f} | {p.wins} of {p.seeds} | {p.verdict} |" for p in pairs]
+    else:
+        lines.append("No size has two models of one of the talk's pairs.")
+    lines += ["", "## Where the fits predict the talk's ordering", ""]
     by_model = {f.model: f for f in fits if f.frame == main_frame or f.model in HL_MODELS}
     if not set(TALK_ORDER) <= set(by_model):
-        lines.append("The talk's ordering needs the Transformer, the PFN and the Mass + HL DNN on the curve; "
+        lines.append("The talk's whole ordering needs the Transformer, the PFN and the Mass + HL DNN on the curve; "
                      "this run has " + ", ".join(sorted(by_model)) + ".")
+        fitted = [(b, w) for b, w in TALK_PAIRS if b in by_model and w in by_model
+                  and by_model[b].usable and by_model[w].usable]
+        if fitted:
+            lines.append("")
+        for names in fitted:
+            lines.append(onset_sentence(onset_of([by_model[m] for m in names], float(min(sizes)), seed),
+                                        float(min(sizes))))
     elif not all(by_model[m].usable for m in TALK_ORDER):
         bad = ", ".join(f"{m}: {by_model[m].status}" for m in TALK_ORDER if not by_model[m].usable)
         lines.append(f"The fits cannot place the ordering ({bad}); add sizes or seeds.")
@@ -272,6 +333,17 @@ def plot_curves(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: str
             measured = grid <= n_hi
             ax.plot(grid[measured], 100 * fit(grid[measured]), "-", color=color, lw=1)
             ax.plot(grid[~measured], 100 * fit(grid[~measured]), "--", color=color, lw=1)
+    labelled = set()
+    for pair in measured_pairs(runs, main_frame):
+        key = (pair.better, pair.worse)
+        if pair.verdict != "holds":
+            continue
+        label = None if key in labelled else f"measured: {NAMES[pair.better]} > {NAMES[pair.worse]} in every seed"
+        labelled.add(key)
+        index = TALK_PAIRS.index(key)
+        band = 1.04 + 0.03 * index  # nested bands when several pairs hold at one size
+        ax.axvspan(pair.jets_per_class / band, pair.jets_per_class * band, color=f"C{6 + index}", alpha=0.15,
+                   lw=0, label=label)
     ax.set_xscale("log")
     ax.set_xlabel("training jets per class")
     ax.set_ylabel("test accuracy (%)")
