@@ -37,7 +37,7 @@ import torch
 from attnphys.jets.models import PAPER_SIZES, build_model, model_class
 from attnphys.jets.split import Jets, read_jets
 from attnphys.jets.train import cross_entropy, jet_tensors, standardise_from
-from attnphys.spanet.model import SpaNet, matching_loss
+from attnphys.spanet.models import SpaNet, matching_loss
 from attnphys.train import TensorSet, TrainConfig, fit, resolve_device
 from attnphys.train.data import batch_plan, gather
 
