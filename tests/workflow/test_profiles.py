@@ -1,11 +1,13 @@
-"""The local profile parses and caps GPU jobs (the SLURM profile: test_slurm.py)."""
+"""The local profile parses and caps GPU jobs at the visible GPUs (the SLURM profile: test_slurm.py)."""
 
 from __future__ import annotations
 
+import glob
 import os
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 from snakemake.cli import parse_args
 
@@ -34,8 +36,18 @@ def test_plain_snakemake_finds_the_default_profile_by_itself(tmp_path):
     assert "rule jets_train:" in log
 
 
-def test_default_profile_limits_gpu_jobs_to_one():
+@pytest.mark.parametrize("visible, slots", [("0", 1), ("0,1,2", 3), ("", None), ("-1", None)])
+def test_default_profile_caps_gpu_jobs_at_the_visible_gpus(monkeypatch, visible, slots):
+    """One GPU job per visible GPU; with none visible, no cap below the cores (CPU training
+    jobs run side by side instead of queueing for a GPU that is not there)."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
     args = profile_args("default")
     assert args.cores == os.cpu_count()  # `cores: all`
-    assert args.resources["gpu"].value == 1
+    assert args.resources["gpu"].value == (slots or os.cpu_count())
     assert args.printshellcmds and args.rerun_incomplete and not args.keep_going
+
+
+def test_default_profile_counts_the_machines_gpus(monkeypatch):
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    gpus = len(glob.glob("/dev/nvidia[0-9]*"))
+    assert profile_args("default").resources["gpu"].value == (gpus or os.cpu_count())
