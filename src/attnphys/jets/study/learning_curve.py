@@ -206,17 +206,18 @@ class PairAtSize:
 
 
 def measured_pairs(runs: pd.DataFrame, main_frame: str) -> list[PairAtSize]:
-    """The talk's pairs at every size where both models ran, paired by seed and fraction."""
+    """The talk's pairs at every size where both models ran on the same subsets, paired by
+    (fraction, training jets per class, seed)."""
     main = runs[(runs.frame == main_frame) | runs.model.isin([*HL_MODELS, "trees"])]
     pairs = []
     for better, worse in TALK_PAIRS:
-        a = main[main.model == better].set_index(["fraction", "seed"])
-        b = main[main.model == worse].set_index(["fraction", "seed"])
+        key = ["fraction", "jets_per_class", "seed"]
+        a = main[main.model == better].set_index(key)
+        b = main[main.model == worse].set_index(key)
         both = a.join(b, how="inner", lsuffix="_better", rsuffix="_worse")
-        for fraction, group in both.groupby(level="fraction"):
+        for (_, size), group in both.groupby(level=["fraction", "jets_per_class"]):
             diff = (group["accuracy_better"] - group["accuracy_worse"]).to_numpy()
-            size = int(round(group["jets_per_class_better"].mean()))
-            pairs.append(PairAtSize(better, worse, size, float(diff.mean()),
+            pairs.append(PairAtSize(better, worse, int(size), float(diff.mean()),
                                     float(diff.std(ddof=1)) if len(diff) > 1 else 0.0,
                                     int((diff > 0).sum()), len(diff)))
     return pairs
@@ -313,7 +314,10 @@ def write_markdown(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: 
         tmp.write_text("\n".join(lines))
 
 
-def plot_curves(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: str) -> None:
+def plot_curves(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: str,
+                pairs: list[PairAtSize]) -> None:
+    """Mean and spread over seeds per size, the fits (dashed beyond the largest measured size) and
+    a band at every size where one of the talk's ``pairs`` holds in every seed."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -334,7 +338,7 @@ def plot_curves(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: str
             ax.plot(grid[measured], 100 * fit(grid[measured]), "-", color=color, lw=1)
             ax.plot(grid[~measured], 100 * fit(grid[~measured]), "--", color=color, lw=1)
     labelled = set()
-    for pair in measured_pairs(runs, main_frame):
+    for pair in pairs:
         key = (pair.better, pair.worse)
         if pair.verdict != "holds":
             continue
@@ -390,7 +394,7 @@ def build_learning_curve(metrics: list[Path], out: CurveFiles, main_frame: str, 
         runs.to_csv(tmp, index=False)
     with atomic_path(out.fits) as tmp:
         pd.DataFrame(fit_rows, columns=FIT_COLUMNS).to_csv(tmp, index=False)
-    plot_curves(out.figure, runs, fits, main_frame)
+    plot_curves(out.figure, runs, fits, main_frame, measured_pairs(runs, main_frame))
     write_markdown(out.markdown, runs, fits, main_frame, seed)
     for fit in fits:
         log.info("%s (%s): a %.4f b %.4f c %.3f [%s]", fit.model, fit.frame, *fit.params, fit.status)
