@@ -246,3 +246,27 @@ def test_bad_metrics_name_the_file_and_field(tmp_path):
     metrics.write_text("")
     with pytest.raises(ValueError, match=r"seed0/metrics.json: not valid JSON"):
         build(tmp_path, seeds=[0], models=["pfn"])
+
+
+def test_simulation_crossing_is_the_measured_table():
+    """The report's sentence on where PFN reaches the HL network quotes the committed per-run table."""
+    table = pd.read_csv(Path(__file__).resolve().parents[2] / "benchmarks/curves/curve6000_cpu.csv")
+    runs = table.pivot_table(index=["jets_per_class", "seed"], columns="model", values="accuracy") * 100
+    c = report.SIMULATION_CROSSING
+    at = runs.loc[c.jets_per_class]
+    assert (round(at["pfn"].mean(), 1), round(at["pfn"].std(), 1)) == c.pfn
+    assert (round(at["hl_dnn"].mean(), 1), round(at["hl_dnn"].std(), 1)) == c.hl_dnn
+    assert (int((at["pfn"] > at["hl_dnn"]).sum()), len(at)) == (c.pfn_ahead, c.seeds)
+    below = runs.loc[c.below[0]]
+    assert round((below["hl_dnn"] - below["pfn"]).mean(), 1) == c.below[1]
+
+
+@pytest.mark.parametrize("source, quoted", [("simulation", True), ("paper", False)])
+def test_unreproduced_ordering_points_to_the_measured_crossing(source, quoted):
+    summary = pd.DataFrame({"model": ["hl_dnn", "pfn", "transformer"], "accuracy_mean": [53.0, 41.0, 42.0]})
+    sentence = report._ordering_sentence(summary, {"source": {"name": source}}, 181)
+    assert "**not** reproduced" in sentence
+    assert ("PFN reaches the Mass + HL DNN at 4,184 training jets per class" in sentence) is quoted
+    assert ("This run trains on 181 jets per class." in sentence) is quoted
+    reproduced = summary.assign(accuracy_mean=[80.0, 85.0, 90.0])
+    assert "4,184" not in report._ordering_sentence(reproduced, {"source": {"name": source}}, 181)

@@ -277,7 +277,7 @@ def write_markdown(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: 
     else:
         lines.append("No size has two models of one of the talk's pairs.")
     lines += ["", "## Where the fits predict the talk's ordering", ""]
-    by_model = {f.model: f for f in fits if f.frame == main_frame or f.model in HL_MODELS}
+    by_model = {f.model: f for f in fits if f.frame == main_frame or f.model in (*HL_MODELS, "trees")}
     if not set(TALK_ORDER) <= set(by_model):
         lines.append("The talk's whole ordering needs the Transformer, the PFN and the Mass + HL DNN on the curve; "
                      "this run has " + ", ".join(sorted(by_model)) + ".")
@@ -334,7 +334,7 @@ def plot_curves(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: str
         ax.errorbar(stats.index, 100 * stats["mean"], yerr=100 * stats["std"], fmt="o", color=color,
                     capsize=3, label=label)
         if np.isfinite(fit.params).all():
-            measured = grid <= n_hi
+            measured = grid <= mine.jets_per_class.max()
             ax.plot(grid[measured], 100 * fit(grid[measured]), "-", color=color, lw=1)
             ax.plot(grid[~measured], 100 * fit(grid[~measured]), "--", color=color, lw=1)
     labelled = set()
