@@ -80,7 +80,10 @@ def test_table_contract(curve):
     fits = pd.read_csv(out / "jets" / "learning_curve" / "fits.csv")
     assert set(fits["model"]) == set(table["model"])
     assert (out / "jets" / "learning_curve" / "learning_curve.png").read_bytes()[:4] == b"\x89PNG"
-    assert "Where the talk's ordering appears" in (out / "jets" / "learning_curve" / "learning_curve.md").read_text()
+    text = (out / "jets" / "learning_curve" / "learning_curve.md").read_text()
+    assert "## The talk's ordering, measured" in text and "## Where the fits predict the talk's ordering" in text
+    rows = [line for line in text.splitlines() if line.startswith("| PFN > Mass + HL DNN |")]
+    assert [row.split("|")[2].strip() for row in rows] == ["4", "8", "16"]  # one row per size, paired by seed
     assert (out / "logs" / "jets" / "learning_curve" / "build.log").exists()
 
 
