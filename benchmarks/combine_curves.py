@@ -24,9 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from attnphys.jets.study.learning_curve import TALK_PAIRS, fit_curve, measured_pairs, onset_of, onset_sentence, plot_curves
-
-HL_MODELS = ("hl_dnn", "hl135", "trees")  # trained on mass and tau_N: no tower frame
+from attnphys.jets.study.learning_curve import FRAMELESS, fit_curve, measured_pairs, pair_onsets, plot_curves
 
 
 def main() -> None:
@@ -40,7 +38,7 @@ def main() -> None:
     runs = pd.concat([pd.read_csv(path) for path in args.tables], ignore_index=True)
     fits = {}
     for model in runs["model"].unique():
-        frame = "none" if model in HL_MODELS else args.frame
+        frame = "none" if model in FRAMELESS else args.frame
         rows = runs[(runs["model"] == model) & (runs["frame"] == frame)]
         if rows.empty:
             continue
@@ -51,9 +49,8 @@ def main() -> None:
               f"a = {100 * fit.params[0]:.1f} +- {100 * error[0]:.1f} %, b = {100 * fit.params[1]:.1f} %, "
               f"c = {fit.params[2]:.2f} [{fit.status}]; fit at 1e4: {100 * fit(1e4):.1f} %, 1e5: {100 * fit(1e5):.1f} %")
     n_min = float(runs["jets_per_class"].min())
-    for pair in TALK_PAIRS:
-        if all(m in fits and fits[m].usable for m in pair):
-            print(onset_sentence(onset_of([fits[m] for m in pair], n_min, args.seed), n_min))
+    for sentence in pair_onsets(fits, n_min, args.seed):
+        print(sentence)
     if args.out_figure:
         pairs = [p for path in args.paired for p in measured_pairs(pd.read_csv(path), args.frame)]
         plot_curves(args.out_figure, runs, list(fits.values()), args.frame, pairs)

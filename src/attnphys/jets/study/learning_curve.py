@@ -55,6 +55,7 @@ DRAWS = 4000
 BOUNDS = ([0.0, 0.0, 0.01], [1.0, 1.0, 3.0])
 MAX_ASYMPTOTE_ERROR = 0.05  # a fit whose asymptote is known to worse than 5 points is flagged
 TALK_PAIRS = (("transformer", "pfn"), ("pfn", "hl_dnn"), ("pfn", "trees"), ("part", "transformer"))
+FRAMELESS = (*HL_MODELS, "trees")  # trained on mass and tau_N: their runs carry tower frame none
 
 
 def read_runs(paths: list[Path]) -> pd.DataFrame:
@@ -208,10 +209,10 @@ class PairAtSize:
 def measured_pairs(runs: pd.DataFrame, main_frame: str) -> list[PairAtSize]:
     """The talk's pairs at every size where both models ran on the same subsets, paired by
     (fraction, training jets per class, seed)."""
-    main = runs[(runs.frame == main_frame) | runs.model.isin([*HL_MODELS, "trees"])]
+    main = runs[(runs.frame == main_frame) | runs.model.isin(FRAMELESS)]
+    key = ["fraction", "jets_per_class", "seed"]
     pairs = []
     for better, worse in TALK_PAIRS:
-        key = ["fraction", "jets_per_class", "seed"]
         a = main[main.model == better].set_index(key)
         b = main[main.model == worse].set_index(key)
         both = a.join(b, how="inner", lsuffix="_better", rsuffix="_worse")
@@ -223,9 +224,15 @@ def measured_pairs(runs: pd.DataFrame, main_frame: str) -> list[PairAtSize]:
     return pairs
 
 
+def pair_onsets(by_model: dict[str, Fit], n_min: float, seed: int) -> list[str]:
+    """The fitted onset sentence of every talk pair whose two fits are usable."""
+    return [onset_sentence(onset_of([by_model[m] for m in pair], n_min, seed), n_min) for pair in TALK_PAIRS
+            if all(m in by_model and by_model[m].usable for m in pair)]
+
+
 def _name(model: str, frame: str, main_frame: str) -> str:
     name = NAMES.get(model, model)
-    return name if frame == main_frame or model in (*HL_MODELS, "trees") else f"{name} ({frame})"
+    return name if frame == main_frame or model in FRAMELESS else f"{name} ({frame})"
 
 
 def onset_sentence(onset: Onset, n_min: float) -> str:
@@ -277,17 +284,12 @@ def write_markdown(path: Path, runs: pd.DataFrame, fits: list[Fit], main_frame: 
     else:
         lines.append("No size has two models of one of the talk's pairs.")
     lines += ["", "## Where the fits predict the talk's ordering", ""]
-    by_model = {f.model: f for f in fits if f.frame == main_frame or f.model in (*HL_MODELS, "trees")}
+    by_model = {f.model: f for f in fits if f.frame == main_frame or f.model in FRAMELESS}
     if not set(TALK_ORDER) <= set(by_model):
         lines.append("The talk's whole ordering needs the Transformer, the PFN and the Mass + HL DNN on the curve; "
                      "this run has " + ", ".join(sorted(by_model)) + ".")
-        fitted = [(b, w) for b, w in TALK_PAIRS if b in by_model and w in by_model
-                  and by_model[b].usable and by_model[w].usable]
-        if fitted:
-            lines.append("")
-        for names in fitted:
-            lines.append(onset_sentence(onset_of([by_model[m] for m in names], float(min(sizes)), seed),
-                                        float(min(sizes))))
+        onsets = pair_onsets(by_model, float(min(sizes)), seed)
+        lines += [""] * bool(onsets) + onsets
     elif not all(by_model[m].usable for m in TALK_ORDER):
         bad = ", ".join(f"{m}: {by_model[m].status}" for m in TALK_ORDER if not by_model[m].usable)
         lines.append(f"The fits cannot place the ordering ({bad}); add sizes or seeds.")
